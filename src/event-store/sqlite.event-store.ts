@@ -1,0 +1,249 @@
+/**
+ * The embedded default: one SQLite file (better-sqlite3 12, WAL). No server to set up.
+ * Appends run in one IMMEDIATE transaction each: the version check, the events, the stream head and
+ * the idempotency key commit together or not at all.
+ */
+import Database from 'better-sqlite3';
+import { mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
+import { chain } from './hash-chain';
+import { createWaker, pollingSubscription } from './polling-subscription';
+import {
+  type AppendOptions,
+  type AppendResult,
+  type EventStore,
+  type IdempotencyRecord,
+  type NewEvent,
+  type ReadAllOptions,
+  type ReadStreamOptions,
+  type RecordedEvent,
+  type SubscribeOptions,
+  type Subscription,
+  EventStoreUnavailableError,
+  IdempotencyReplayError,
+  READ_BATCH_MAX,
+  WrongExpectedVersionError,
+  versionMatches,
+} from './event-store.port';
+
+interface EventRow {
+  position: number;
+  stream_id: string;
+  version: number;
+  event_id: string;
+  type: string;
+  data: string;
+  metadata: string;
+  prev_hash: string;
+  hash: string;
+}
+
+const SCHEMA = `
+CREATE TABLE IF NOT EXISTS events (
+  position   INTEGER PRIMARY KEY AUTOINCREMENT,
+  stream_id  TEXT    NOT NULL,
+  version    INTEGER NOT NULL,
+  event_id   TEXT    NOT NULL,
+  type       TEXT    NOT NULL,
+  data       TEXT    NOT NULL,
+  metadata   TEXT    NOT NULL,
+  prev_hash  TEXT    NOT NULL,
+  hash       TEXT    NOT NULL
+);
+CREATE UNIQUE INDEX IF NOT EXISTS events_stream_version ON events (stream_id, version);
+CREATE UNIQUE INDEX IF NOT EXISTS events_event_id ON events (event_id);
+CREATE TABLE IF NOT EXISTS streams (
+  stream_id  TEXT    PRIMARY KEY,
+  version    INTEGER NOT NULL,
+  last_hash  TEXT    NOT NULL
+) WITHOUT ROWID;
+CREATE TABLE IF NOT EXISTS idempotency (
+  key          TEXT PRIMARY KEY,
+  request_hash TEXT NOT NULL,
+  response     TEXT NOT NULL,
+  created_at   TEXT NOT NULL
+) WITHOUT ROWID;
+`;
+
+export interface SqliteEventStoreOptions {
+  /** Path of the database file, or ':memory:'. */
+  filename: string;
+  /** 'NORMAL' (default): durable against process crashes, not power loss; 'FULL' for both. */
+  synchronous?: 'NORMAL' | 'FULL';
+  pollMs?: number;
+}
+
+export class SqliteEventStore implements EventStore {
+  readonly name = 'sqlite';
+  readonly db: Database.Database;
+  private readonly waker = createWaker();
+  private readonly statements;
+  private readonly appendTransaction;
+
+  constructor(private readonly options: SqliteEventStoreOptions) {
+    try {
+      if (options.filename !== ':memory:') mkdirSync(dirname(options.filename), { recursive: true });
+      this.db = new Database(options.filename);
+      this.db.pragma('journal_mode = WAL');
+      this.db.pragma(`synchronous = ${options.synchronous ?? 'NORMAL'}`);
+      this.db.pragma('busy_timeout = 5000');
+      this.db.exec(SCHEMA);
+    } catch (error) {
+      throw new EventStoreUnavailableError('sqlite', `cannot open ${options.filename}: ${(error as Error).message}`, error);
+    }
+    this.statements = {
+      head: this.db.prepare<[string], { version: number; last_hash: string }>('SELECT version, last_hash FROM streams WHERE stream_id = ?'),
+      upsertHead: this.db.prepare(
+        'INSERT INTO streams (stream_id, version, last_hash) VALUES (?, ?, ?) ON CONFLICT(stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash',
+      ),
+      insert: this.db.prepare(
+        'INSERT INTO events (stream_id, version, event_id, type, data, metadata, prev_hash, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)',
+      ),
+      byEventId: this.db.prepare<[string], EventRow>('SELECT * FROM events WHERE event_id = ?'),
+      idempotency: this.db.prepare<[string], { key: string; request_hash: string; response: string }>(
+        'SELECT key, request_hash, response FROM idempotency WHERE key = ?',
+      ),
+      insertIdempotency: this.db.prepare('INSERT INTO idempotency (key, request_hash, response, created_at) VALUES (?, ?, ?, ?)'),
+      readForwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND version >= ? ORDER BY version ASC LIMIT ?',
+      ),
+      readBackwards: this.db.prepare<[string, number, number], EventRow>(
+        'SELECT * FROM events WHERE stream_id = ? AND version <= ? ORDER BY version DESC LIMIT ?',
+      ),
+      allForwards: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position ASC LIMIT ?'),
+      allBackwards: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position < ? ORDER BY position DESC LIMIT ?'),
+      headPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
+    };
+    this.appendTransaction = this.db.transaction((streamId: string, events: NewEvent[], options: AppendOptions): AppendResult => {
+      if (options.idempotency) {
+        const existing = this.statements.idempotency.get(options.idempotency.key);
+        if (existing) throw new IdempotencyReplayError(toIdempotency(existing));
+      }
+      const head = this.statements.head.get(streamId);
+      const actual = head ? head.version : -1;
+      if (!versionMatches(options.expectedVersion, actual)) {
+        const replay = this.replayedAppend(streamId, events);
+        if (replay) return replay;
+        throw new WrongExpectedVersionError(streamId, options.expectedVersion, actual);
+      }
+      const chained = chain(streamId, actual + 1, head?.last_hash ?? '', events);
+      const recorded: RecordedEvent[] = [];
+      for (const event of chained) {
+        const info = this.statements.insert.run(
+          streamId,
+          event.version,
+          event.eventId,
+          event.type,
+          JSON.stringify(event.data),
+          JSON.stringify(event.metadata),
+          event.prevHash,
+          event.hash,
+        );
+        recorded.push({ ...event, streamId, position: Number(info.lastInsertRowid) });
+      }
+      const last = chained[chained.length - 1];
+      if (last) this.statements.upsertHead.run(streamId, last.version, last.hash);
+      if (options.idempotency) {
+        const { key, requestHash, response } = options.idempotency;
+        this.statements.insertIdempotency.run(key, requestHash, JSON.stringify(response), new Date().toISOString());
+      }
+      return { streamId, nextExpectedVersion: last ? last.version : actual, events: recorded };
+    });
+  }
+
+  /**
+   * A retried append of events already in the stream (same ids, same order, at the stream's end or not)
+   * succeeds again with the first result, as EventStoreDB does: the retry of a timed-out call is safe.
+   */
+  private replayedAppend(streamId: string, events: NewEvent[]): AppendResult | undefined {
+    if (events.length === 0) return undefined;
+    const rows = events.map((event) => this.statements.byEventId.get(event.eventId));
+    if (rows.some((row) => !row || row.stream_id !== streamId)) return undefined;
+    for (let index = 1; index < rows.length; index++) if (rows[index]!.version !== rows[0]!.version + index) return undefined;
+    const recorded = rows.map((row) => toRecorded(row!));
+    return { streamId, nextExpectedVersion: recorded[recorded.length - 1].version, events: recorded };
+  }
+
+  async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
+    let result: AppendResult;
+    try {
+      result = this.appendTransaction.immediate(streamId, events, options);
+    } catch (error) {
+      throw this.translate(error);
+    }
+    if (result.events.length > 0) this.waker.wake();
+    return result;
+  }
+
+  private translate(error: unknown): Error {
+    if (error instanceof WrongExpectedVersionError || error instanceof IdempotencyReplayError) return error;
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /event_id/.test((error as Error).message)) {
+      return new Error(`an event id of this append is already in another stream or position: ${(error as Error).message}`);
+    }
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || !this.db.open) {
+      return new EventStoreUnavailableError('sqlite', (error as Error).message, error);
+    }
+    return error as Error;
+  }
+
+  async readStream(streamId: string, options: ReadStreamOptions = {}): Promise<RecordedEvent[]> {
+    const limit = Math.min(options.limit ?? Number.MAX_SAFE_INTEGER, Number.MAX_SAFE_INTEGER);
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.readBackwards.all(streamId, options.fromVersion ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.statements.readForwards.all(streamId, options.fromVersion ?? 0, limit);
+    return rows.map(toRecorded);
+  }
+
+  async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    const limit = Math.min(options.limit ?? READ_BATCH_MAX, READ_BATCH_MAX);
+    const rows =
+      options.direction === 'backwards'
+        ? this.statements.allBackwards.all(options.after ?? Number.MAX_SAFE_INTEGER, limit)
+        : this.statements.allForwards.all(options.after ?? 0, limit);
+    return rows.map(toRecorded);
+  }
+
+  /** The fastest way through the whole log: a lazy iterator, one row at a time (for rebuilds). */
+  *iterateAll(after = 0): IterableIterator<RecordedEvent> {
+    const statement = this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position ASC');
+    for (const row of statement.iterate(after)) yield toRecorded(row);
+  }
+
+  async headPosition(): Promise<number> {
+    return this.statements.headPosition.get()?.position ?? 0;
+  }
+
+  subscribe(options: SubscribeOptions): Subscription {
+    return pollingSubscription((read) => this.readAll(read), this.waker, options, this.options.pollMs);
+  }
+
+  async findIdempotency(key: string): Promise<IdempotencyRecord | undefined> {
+    const row = this.statements.idempotency.get(key);
+    return row ? toIdempotency(row) : undefined;
+  }
+
+  async close(): Promise<void> {
+    this.waker.wake();
+    if (this.db.open) this.db.close();
+  }
+}
+
+function toRecorded(row: EventRow): RecordedEvent {
+  return {
+    position: row.position,
+    streamId: row.stream_id,
+    version: row.version,
+    eventId: row.event_id,
+    type: row.type,
+    data: JSON.parse(row.data),
+    metadata: JSON.parse(row.metadata),
+    prevHash: row.prev_hash,
+    hash: row.hash,
+  };
+}
+
+function toIdempotency(row: { key: string; request_hash: string; response: string }): IdempotencyRecord {
+  return { key: row.key, requestHash: row.request_hash, response: JSON.parse(row.response) };
+}
