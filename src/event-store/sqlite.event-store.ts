@@ -169,6 +169,9 @@ export class SqliteEventStore implements EventStore {
     try {
       result = this.appendTransaction.immediate(streamId, events, options);
     } catch (error) {
+      // With a version check that passes ('any', 'stream-exists') a retried append only shows as a duplicate event id.
+      const replay = isEventIdConflict(error) ? this.replayedAppend(streamId, events) : undefined;
+      if (replay) return replay;
       throw this.translate(error);
     }
     if (result.events.length > 0) this.waker.wake();
@@ -178,7 +181,7 @@ export class SqliteEventStore implements EventStore {
   private translate(error: unknown): Error {
     if (error instanceof WrongExpectedVersionError || error instanceof IdempotencyReplayError) return error;
     const code = (error as { code?: string }).code ?? '';
-    if (code === 'SQLITE_CONSTRAINT_UNIQUE' && /event_id/.test((error as Error).message)) {
+    if (isEventIdConflict(error)) {
       return new Error(`an event id of this append is already in another stream or position: ${(error as Error).message}`);
     }
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_IOERR') || code === 'SQLITE_FULL' || code === 'SQLITE_CANTOPEN' || !this.db.open) {
@@ -228,6 +231,10 @@ export class SqliteEventStore implements EventStore {
     this.waker.wake();
     if (this.db.open) this.db.close();
   }
+}
+
+function isEventIdConflict(error: unknown): boolean {
+  return (error as { code?: string }).code === 'SQLITE_CONSTRAINT_UNIQUE' && /event_id/.test((error as Error).message);
 }
 
 function toRecorded(row: EventRow): RecordedEvent {
