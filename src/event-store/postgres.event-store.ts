@@ -150,7 +150,7 @@ export class PostgresEventStore implements EventStore {
     await this.transaction(async (client) => {
       await client.query('SELECT pg_advisory_xact_lock(hashtext($1))', [`fundtrail-event-store-schema:${this.schema}`]);
       await client.query(schemaSql(this.schema));
-    }, 'creating the schema');
+    }, 'connecting and creating the schema');
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {

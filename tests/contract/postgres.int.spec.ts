@@ -46,3 +46,24 @@ eventStoreContract(
     await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
   },
 );
+
+describe('postgres adapter: server-side termination of its connections (pg_terminate_backend)', () => {
+  it('an idle pool whose backends were terminated answers the next calls on fresh connections', async () => {
+    const schema = `ft_test_${randomBytes(6).toString('hex')}`;
+    const applicationName = `fundtrail_terminate_${schema}`;
+    const url = new URL(SERVER_URL);
+    url.searchParams.set('application_name', applicationName);
+    const store = await PostgresEventStore.open({ connectionString: url.toString(), schema });
+    try {
+      await Promise.all(Array.from({ length: 3 }, (_, index) => store.append(`t-${index}`, [], { expectedVersion: 'any' })));
+      const terminated = await admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1', [applicationName]);
+      expect(terminated.rowCount).toBeGreaterThan(0);
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      expect(await store.headPosition()).toBe(0);
+      expect(await store.readAll()).toEqual([]);
+    } finally {
+      await store.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+});
