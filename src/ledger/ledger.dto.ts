@@ -15,8 +15,8 @@ import {
   Min,
   ValidateNested,
 } from 'class-validator';
-import { CREDIT_CODE_PATTERN, LEVELS, type Level } from '../domain';
-import { IsBusinessDate, IsYuan } from '../http/validators';
+import { LEVELS, type Level } from '../domain';
+import { IsBusinessDate, IsCreditCode, IsYuan } from '../http/validators';
 
 const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
 const ID_MESSAGE = 'id: 1–80 letters, digits, . _ : - / 编号只能包含字母、数字和 . _ : -';
@@ -45,7 +45,7 @@ export class RegisterHolderDto {
   county?: CountyDto;
   @ApiPropertyOptional({ example: '91150100MA0N000000' })
   @IsOptional()
-  @Matches(CREDIT_CODE_PATTERN, { message: 'creditCode: 18-character unified social credit code / 18位统一社会信用代码' })
+  @IsCreditCode()
   creditCode?: string;
 }
 
