@@ -162,7 +162,7 @@ export class PostgresEventStore implements EventStore {
       stage = 'idempotency';
       if (options.idempotency) {
         const { key, requestHash, response } = options.idempotency;
-        const inserted = await client.query(this.sql.claimKey, [key, requestHash, JSON.stringify(response ?? null)]);
+        const inserted = await client.query({ name: 'fundtrail_claim_key', text: this.sql.claimKey, values: [key, requestHash, JSON.stringify(response ?? null)] });
         if (inserted.rowCount === 0) {
           const existing = await client.query<{ key: string; request_hash: string; response: unknown }>(this.sql.findKey, [key]);
           await client.query('ROLLBACK');
@@ -170,7 +170,7 @@ export class PostgresEventStore implements EventStore {
         }
       }
       stage = 'stream head';
-      const head = (await client.query<{ version: number; last_hash: string }>(this.sql.lockHead, [streamId])).rows[0];
+      const head = (await client.query<{ version: number; last_hash: string }>({ name: 'fundtrail_lock_head', text: this.sql.lockHead, values: [streamId] })).rows[0];
       if (!versionMatches(options.expectedVersion, head.version)) {
         await client.query('ROLLBACK');
         const replay = await this.replayedAppend(client, streamId, events);
@@ -185,7 +185,7 @@ export class PostgresEventStore implements EventStore {
       const last = chained[chained.length - 1];
       if (last.version > VERSION_MAX) throw new Error(`stream ${streamId} would pass version ${VERSION_MAX}`);
       stage = 'insert';
-      const inserted = await client.query<{ base: string }>(this.sql.insertEvents, [
+      const inserted = await client.query<{ base: string }>({ name: 'fundtrail_insert_events', text: this.sql.insertEvents, values: [
         chained.length,
         streamId,
         chained.map((event) => event.version),
@@ -198,7 +198,7 @@ export class PostgresEventStore implements EventStore {
         last.version,
         last.hash,
         this.channel,
-      ]);
+      ] });
       const base = Number(inserted.rows[0].base);
       stage = 'commit';
       await client.query('COMMIT');
