@@ -158,7 +158,7 @@ export function evolveFund(state: FundState, event: FundEvent, eventId: string, 
         allocationId: event.data.allocationId,
         status: 'in-transit',
       });
-      const allocation = event.data.allocationId ? state.allocations.get(event.data.allocationId) : undefined;
+      const allocation = allocationDrawnBy(state, event.data);
       if (allocation) allocation.sentFen += event.data.amountFen;
       break;
     }
@@ -227,7 +227,7 @@ function evolveReversal(state: FundState, event: EventReversed): void {
     case 'TransferSent': {
       const transfer = state.transfers.get(data.transferId as string)!;
       transfer.status = 'reversed';
-      const allocation = transfer.allocationId ? state.allocations.get(transfer.allocationId) : undefined;
+      const allocation = allocationDrawnBy(state, transfer);
       if (allocation) allocation.sentFen -= transfer.amountFen;
       break;
     }
@@ -240,6 +240,15 @@ function evolveReversal(state: FundState, event: EventReversed): void {
     case 'FundsReturned':
       break;
   }
+}
+
+/**
+ * An allocation's money sits at the city finance bureau until sent: only what leaves the city draws on it.
+ * Transfers further down may name the allocation too (so that documents can be traced) without drawing again.
+ */
+function allocationDrawnBy(state: FundState, transfer: { fromHolderId: string; allocationId?: string }): AllocationState | undefined {
+  if (!transfer.allocationId || transfer.fromHolderId !== state.cityFinanceHolderId) return undefined;
+  return state.allocations.get(transfer.allocationId);
 }
 
 function applyMovements(state: FundState, movements: Movement[]): void {
@@ -364,7 +373,7 @@ function decideSend(command: Of<'SendTransfer'>, state: FundState, context: Deci
     if (!allocation || allocation.reversed) {
       refuse('unknown-allocation', `指标 ${command.allocationId} 不存在或已冲正`, `allocation ${command.allocationId} does not exist or was reversed`);
     }
-    if (command.amountFen > allocation.amountFen - allocation.sentFen) {
+    if (command.fromHolderId === state.cityFinanceHolderId && command.amountFen > allocation.amountFen - allocation.sentFen) {
       refuse(
         'beyond-allocation',
         `拨付金额超过指标 ${allocation.document} 的剩余额度 ${formatYuan(allocation.amountFen - allocation.sentFen)} 元`,

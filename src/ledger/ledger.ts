@@ -47,6 +47,8 @@ export interface CommandContext {
   requestFingerprint?: unknown;
   correlationId?: string;
   causationId?: string;
+  /** Chooses the id of each decided event (default: a random UUID); scripts use name-based ids to be repeatable. */
+  eventIdFor?: (event: FundEvent | HolderRegistered, version: number) => string;
 }
 
 export interface CommandResult {
@@ -108,7 +110,7 @@ export class Ledger {
       try {
         return await this.lock.run(streamId, async () => {
           const { version, decided } = await decide();
-          const events = decided.map((entry) => this.envelope(entry, context));
+          const events = decided.map((entry, index) => this.envelope(entry, context, version + 1 + index));
           const response: CommandResult = {
             streamId,
             replayed: false,
@@ -142,10 +144,10 @@ export class Ledger {
     return { ...(response as CommandResult), replayed: true };
   }
 
-  private envelope(entry: { event: FundEvent | HolderRegistered; occurredAt: string; document?: string }, context: CommandContext): NewEvent {
+  private envelope(entry: { event: FundEvent | HolderRegistered; occurredAt: string; document?: string }, context: CommandContext, version: number): NewEvent {
     const correlationId = context.correlationId ?? randomUUID();
     return {
-      eventId: randomUUID(),
+      eventId: context.eventIdFor ? context.eventIdFor(entry.event, version) : randomUUID(),
       type: entry.event.type,
       data: entry.event.data,
       metadata: {

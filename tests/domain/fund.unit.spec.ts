@@ -66,6 +66,11 @@ describe('fund decider: transfers', () => {
     given([appropriated, allocated, second, sent]).when({ kind: 'SendTransfer', transferId: 't2', fromHolderId: 'city', toHolderId: 'county', amountFen: 100_001, allocationId: 'a1', occurredAt: '2022-04-02' }).thenRefuses('beyond-allocation', /28号/);
     given([appropriated, allocated]).when({ kind: 'SendTransfer', transferId: 't2', fromHolderId: 'city', toHolderId: 'county', amountFen: 1, allocationId: 'nope', occurredAt: '2022-04-02' }).thenRefuses('unknown-allocation');
   });
+  it('lets a transfer further down name the allocation (to trace its document) without drawing on it again', () => {
+    const onward = { kind: 'SendTransfer' as const, transferId: 't2', fromHolderId: 'county', toHolderId: 'bureau', amountFen: 500_000, allocationId: 'a1', occurredAt: '2022-04-20' };
+    given(history).when(onward).then([{ event: { type: 'TransferSent', data: { fundId: FUND, transferId: 't2', fromHolderId: 'county', toHolderId: 'bureau', amountFen: 500_000, allocationId: 'a1' } } }]);
+    expect(stateFrom(history).allocations.get('a1')!.sentFen).toBe(500_000);
+  });
   it('refuses unknown holders on either side, the same holder on both, and enterprises as receivers of transfers', () => {
     given([appropriated, allocated]).when({ kind: 'SendTransfer', transferId: 't1', fromHolderId: 'ghost', toHolderId: 'county', amountFen: 1, occurredAt: '2022-04-01' }).thenRefuses('unknown-holder');
     given([appropriated, allocated]).when({ kind: 'SendTransfer', transferId: 't1', fromHolderId: 'city', toHolderId: 'ghost', amountFen: 1, occurredAt: '2022-04-01' }).thenRefuses('unknown-holder');
