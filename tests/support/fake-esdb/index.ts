@@ -1,0 +1,1 @@
+export { FakeEsdbServer, type FakeEsdbOptions } from './fake-esdb-server';
