@@ -10,7 +10,7 @@ import type { Runtime } from './runtime';
 
 export async function createHttpApp(runtime: Runtime, options: { logger?: boolean } = {}): Promise<INestApplication> {
   const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime), {
-    logger: options.logger === false ? false : ['error', 'warn', 'log'],
+    logger: options.logger === false ? false : ['error', 'warn'],
     bodyParser: false,
   });
   app.useBodyParser('json', { limit: '1mb' });
