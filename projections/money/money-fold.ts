@@ -1,0 +1,456 @@
+/**
+ * The pure fold behind balances, dwell time and execution: every movement of `movementsOf(event)` takes
+ * money out of the FIFO lots of its source place and forms new lots at its destination. No I/O here: the
+ * projection (money.projection.ts) loads lots into it and writes out what changed.
+ *
+ * Decisions (why):
+ * - Places are those of the domain: `unallocated` (the budget not yet earmarked, with its own age from the
+ *   appropriation date), `holder:<id>`, `transit:<transferId>` (在途; its lots age too), `outside` (no lots).
+ * - FIFO by age: a place's lots are kept ordered by (age_from, id); a move takes the oldest first.
+ *   Two preferences come before plain FIFO, because the event says which money it means:
+ *   a transfer or payout naming an `allocationId` takes lots of that allocation first (so the document
+ *   attribution agrees with the ledger's own allocation accounting), and a reversal takes the lots that the
+ *   reversed event created first (it pulls back exactly the money that moved).
+ * - Age after a reversal: the money goes back to the place it came from as lots keeping the age they had
+ *   there before the reversed event (`source_age_from`): a reversed payout returns to the payer's books as
+ *   if it had never left. If the reversed event's lots were already gone (the money moved on and the
+ *   reversal took other money), the returned lot's age starts at the reversal date.
+ * - Every other arrival starts a new clock at its business date: dwell time is per holder, "how long did
+ *   this money sit here", which is what the evaluation's "滞留" is about.
+ * - Attribution (allocation document, support direction, project, county) travels with the money through
+ *   the lots. An allocation's lots at the city finance bureau carry its id; a payout stamps direction,
+ *   project and county; money coming back out of an enterprise keeps the stamps it had, so a reversal or
+ *   clawback subtracts from the same groups it once added to.
+ * - Lots are split, never merged: one flow row per (movement × consumed lot) keeps every attribution exact.
+ */
+import { type LedgerEvent, type Movement, type Place, movementsOf } from '../../src/domain/events';
+import type { RecordedEvent } from '../../src/event-store/event-store.port';
+
+export interface Lot {
+  id: number;
+  fund_id: string;
+  position: number;
+  occurred_at: string;
+  event_id: string;
+  event_type: string;
+  reversed_type: string | null;
+  from_kind: string;
+  from_id: string;
+  from_level: string | null;
+  from_county: string | null;
+  to_kind: string;
+  to_id: string;
+  to_level: string | null;
+  to_county: string | null;
+  amount_fen: number;
+  source_lot_id: number | null;
+  source_age_from: string | null;
+  dwell_days: number | null;
+  age_from: string;
+  allocation_id: string | null;
+  direction: string | null;
+  project_id: string | null;
+  county_code: string | null;
+  remaining_fen: number;
+  last_out_on: string | null;
+  closed_position: number | null;
+}
+
+export interface HolderInfo {
+  holderId: string;
+  name: string;
+  nameEn?: string;
+  level: string;
+  countyCode: string | null;
+  countyName: string | null;
+  registeredPosition: number;
+}
+
+export interface FundInfo {
+  fundId: string;
+  name: string;
+  fiscalYear: number;
+  budgetFen: number;
+  cityFinanceHolderId: string;
+  appropriatedOn: string;
+  appropriatedPosition: number;
+}
+
+export interface AllocationInfo {
+  fundId: string;
+  allocationId: string;
+  eventId: string;
+  document: string;
+  channel: string;
+  amountFen: number;
+  issuedOn: string;
+  issuedPosition: number;
+  reversedOn: string | null;
+  reversedPosition: number | null;
+}
+
+interface PlaceEntry {
+  lots: Lot[];
+  /** True when `lots` holds every open lot of the place (false: some are only in the database). */
+  complete: boolean;
+  level: string | null;
+}
+
+/** At most this many pieces per event: ids are position × PIECES_PER_EVENT_MAX + sequence. */
+export const PIECES_PER_EVENT_MAX = 1000;
+/** Levels whose money rarely moves again: their lots are evicted from memory after each batch (memory stays flat). */
+const TERMINAL_LEVELS = new Set(['enterprise', 'pool']);
+
+const DAY_MS = 86_400_000;
+const dayNumbers = new Map<string, number>();
+/** Whole days since 1970-01-01 of a business date "YYYY-MM-DD" (memoised: dates repeat a lot). */
+export function dayNumber(date: string): number {
+  let day = dayNumbers.get(date);
+  if (day === undefined) {
+    day = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+    if (!Number.isFinite(day)) throw new Error(`invariant: not a business date: ${date}`);
+    if (dayNumbers.size < 100_000) dayNumbers.set(date, day);
+  }
+  return day;
+}
+export const daysBetween = (from: string, to: string): number => dayNumber(to) - dayNumber(from);
+
+export function placeKeyOf(fundId: string, place: Place): string {
+  switch (place.kind) {
+    case 'holder':
+      return `${fundId}|holder|${place.holderId}`;
+    case 'transit':
+      return `${fundId}|transit|${place.transferId}`;
+    default:
+      return `${fundId}|${place.kind}|`;
+  }
+}
+const placeId = (place: Place): string => (place.kind === 'holder' ? place.holderId : place.kind === 'transit' ? place.transferId : '');
+
+export interface MoneyFoldOptions {
+  fresh: boolean;
+}
+
+interface MoveContext {
+  event: RecordedEvent;
+  fundId: string;
+  date: string;
+  reversedType: string | null;
+  prefer?: (lot: Lot) => boolean;
+  /** Where the piece's new clock starts; default: the move's date. */
+  ageOf?: (piece: Lot) => string;
+  stamp?: Partial<Pick<Lot, 'allocation_id' | 'direction' | 'project_id' | 'county_code'>>;
+  /** Level and county of a transit place: those of the holder the money is heading to. */
+  transitTarget?: { level: string | null; county: string | null };
+}
+
+export class MoneyFold {
+  readonly holders = new Map<string, HolderInfo>();
+  readonly allocationsByEvent = new Map<string, AllocationInfo>();
+  private readonly places = new Map<string, PlaceEntry>();
+  private readonly evicted = new Set<string>();
+  /** Rows changed since the last flush. */
+  readonly dirtyLots = new Set<Lot>();
+  readonly dirtyHolders: HolderInfo[] = [];
+  readonly dirtyFunds: FundInfo[] = [];
+  readonly dirtyAllocations = new Set<AllocationInfo>();
+  private sequence = 0;
+
+  constructor(private readonly options: MoneyFoldOptions) {}
+
+  // -------------------------------------------------------------------------------------------
+  // what the projection asks
+
+  /** The places whose lots this batch will take from and that are not complete in memory. */
+  placesToLoad(events: readonly RecordedEvent[]): Array<{ key: string; fundId: string; kind: string; id: string }> {
+    const wanted = new Map<string, { key: string; fundId: string; kind: string; id: string }>();
+    for (const event of events) {
+      const fundId = (event.data as { fundId?: string }).fundId;
+      if (!fundId) continue;
+      for (const movement of movementsOf({ type: event.type, data: event.data } as LedgerEvent)) {
+        if (movement.from.kind === 'outside') continue;
+        const key = placeKeyOf(fundId, movement.from);
+        if (this.places.get(key)?.complete || wanted.has(key)) continue;
+        if (!this.places.has(key) && this.options.fresh && !this.evicted.has(key)) continue;
+        wanted.set(key, { key, fundId, kind: movement.from.kind, id: placeId(movement.from) });
+      }
+    }
+    return [...wanted.values()];
+  }
+
+  /** Puts the open lots of a place, as read back from the tables, in memory (they are the whole truth after a commit). */
+  loadPlace(key: string, lots: Lot[], level: string | null): void {
+    lots.sort(byAge);
+    this.places.set(key, { lots, complete: true, level });
+    this.evicted.delete(key);
+  }
+
+  /** After a commit: forget the lots of terminal places (enterprises, the pool), whose money seldom moves again. */
+  committed(): void {
+    this.dirtyLots.clear();
+    this.dirtyHolders.length = 0;
+    this.dirtyFunds.length = 0;
+    this.dirtyAllocations.clear();
+    for (const [key, entry] of this.places) {
+      if (entry.level !== null && TERMINAL_LEVELS.has(entry.level)) {
+        this.places.delete(key);
+        this.evicted.add(key);
+      }
+    }
+  }
+
+  /** Open lots in memory for a place (tests). */
+  lotsAt(fundId: string, place: Place): Lot[] {
+    return this.places.get(placeKeyOf(fundId, place))?.lots ?? [];
+  }
+
+  // -------------------------------------------------------------------------------------------
+  // the fold
+
+  apply(event: RecordedEvent): void {
+    this.sequence = 0;
+    const domainEvent = { type: event.type, data: event.data } as LedgerEvent;
+    const date = event.metadata.occurredAt;
+    switch (domainEvent.type) {
+      case 'HolderRegistered': {
+        const data = domainEvent.data;
+        const holder: HolderInfo = {
+          holderId: data.holderId,
+          name: data.name,
+          ...(data.nameEn ? { nameEn: data.nameEn } : {}),
+          level: data.level,
+          countyCode: data.county?.code ?? null,
+          countyName: data.county?.name ?? null,
+          registeredPosition: event.position,
+        };
+        this.holders.set(data.holderId, holder);
+        this.dirtyHolders.push(holder);
+        return;
+      }
+      case 'FundAppropriated': {
+        const data = domainEvent.data;
+        this.dirtyFunds.push({
+          fundId: data.fundId,
+          name: data.name,
+          fiscalYear: data.fiscalYear,
+          budgetFen: data.budgetFen,
+          cityFinanceHolderId: data.cityFinanceHolderId,
+          appropriatedOn: date,
+          appropriatedPosition: event.position,
+        });
+        this.moveAll(domainEvent, { event, fundId: data.fundId, date, reversedType: null });
+        return;
+      }
+      case 'AllocationIssued': {
+        const data = domainEvent.data;
+        const allocation: AllocationInfo = {
+          fundId: data.fundId,
+          allocationId: data.allocationId,
+          eventId: event.eventId,
+          document: data.document,
+          channel: data.direction,
+          amountFen: data.amountFen,
+          issuedOn: date,
+          issuedPosition: event.position,
+          reversedOn: null,
+          reversedPosition: null,
+        };
+        this.allocationsByEvent.set(event.eventId, allocation);
+        this.dirtyAllocations.add(allocation);
+        this.moveAll(domainEvent, { event, fundId: data.fundId, date, reversedType: null, stamp: { allocation_id: data.allocationId } });
+        return;
+      }
+      case 'TransferSent': {
+        const data = domainEvent.data;
+        const target = this.holders.get(data.toHolderId);
+        const allocationId = data.allocationId;
+        this.moveAll(domainEvent, {
+          event,
+          fundId: data.fundId,
+          date,
+          reversedType: null,
+          ...(allocationId ? { prefer: (lot: Lot) => lot.allocation_id === allocationId } : {}),
+          transitTarget: { level: target?.level ?? null, county: target?.countyCode ?? null },
+        });
+        return;
+      }
+      case 'TransferReceived':
+      case 'FundsReturned':
+        this.moveAll(domainEvent, { event, fundId: domainEvent.data.fundId, date, reversedType: null });
+        return;
+      case 'PayoutMade': {
+        const data = domainEvent.data;
+        const allocationId = data.allocationId;
+        this.moveAll(domainEvent, {
+          event,
+          fundId: data.fundId,
+          date,
+          reversedType: null,
+          ...(allocationId ? { prefer: (lot: Lot) => lot.allocation_id === allocationId } : {}),
+          stamp: {
+            direction: data.direction,
+            project_id: data.projectId,
+            county_code: data.countyCode ?? this.holders.get(data.enterpriseHolderId)?.countyCode ?? null,
+          },
+        });
+        return;
+      }
+      case 'EventReversed': {
+        const data = domainEvent.data;
+        const reversedEventId = data.reversedEventId;
+        if (data.reversedType === 'AllocationIssued') {
+          const allocation = this.allocationsByEvent.get(reversedEventId);
+          if (!allocation) throw new Error(`invariant: reversal ${data.reversalId} of an allocation the projection never saw`);
+          allocation.reversedOn = date;
+          allocation.reversedPosition = event.position;
+          this.dirtyAllocations.add(allocation);
+        }
+        // a reversed receipt puts the money back in transit, heading again to the holder that gives it back
+        const giver = data.reversedType === 'TransferReceived' ? data.movements[0]?.from : undefined;
+        const giverHolder = giver?.kind === 'holder' ? this.holders.get(giver.holderId) : undefined;
+        this.moveAll(domainEvent, {
+          event,
+          fundId: data.fundId,
+          date,
+          reversedType: data.reversedType,
+          ...(giverHolder ? { transitTarget: { level: giverHolder.level, county: giverHolder.countyCode } } : {}),
+          prefer: (lot) => lot.event_id === reversedEventId,
+          ageOf: (piece) => (piece.event_id === reversedEventId && piece.source_age_from ? piece.source_age_from : date),
+        });
+        return;
+      }
+      default:
+        return; // project events move no money
+    }
+  }
+
+  private moveAll(event: LedgerEvent, context: MoveContext): void {
+    for (const movement of movementsOf(event)) this.move(movement, context);
+  }
+
+  private move(movement: Movement, context: MoveContext): void {
+    if (movement.amountFen <= 0) return;
+    const { fundId, date } = context;
+    const from = this.attributesOf(movement.from, context, 'from');
+    const to = this.attributesOf(movement.to, context, 'to');
+    const toKey = placeKeyOf(fundId, movement.to);
+    if (movement.from.kind === 'outside') {
+      this.addLot(toKey, to.level, this.newLot(context, from, to, movement.amountFen, null, context.stamp ?? {}, date));
+      return;
+    }
+    const pieces = this.take(placeKeyOf(fundId, movement.from), movement.amountFen, context);
+    for (const piece of pieces) {
+      const inherited = { allocation_id: piece.lot.allocation_id, direction: piece.lot.direction, project_id: piece.lot.project_id, county_code: piece.lot.county_code };
+      const stamp = { ...inherited, ...(context.stamp ?? {}) };
+      // money back in the unallocated budget is no longer earmarked by any document
+      if (movement.to.kind === 'unallocated') stamp.allocation_id = null;
+      const fromAttributes = movement.from.kind === 'transit' ? { ...from, level: piece.lot.to_level, county: piece.lot.to_county } : from;
+      const ageFrom = context.ageOf ? context.ageOf(piece.lot) : date;
+      this.addLot(toKey, to.level, this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, ageFrom));
+    }
+  }
+
+  private attributesOf(place: Place, context: MoveContext, side: 'from' | 'to'): { kind: string; id: string; level: string | null; county: string | null } {
+    if (place.kind === 'holder') {
+      const holder = this.holders.get(place.holderId);
+      return { kind: 'holder', id: place.holderId, level: holder?.level ?? null, county: holder?.countyCode ?? null };
+    }
+    if (place.kind === 'transit') {
+      if (side === 'to' && context.transitTarget) return { kind: 'transit', id: place.transferId, ...context.transitTarget };
+      return { kind: 'transit', id: place.transferId, level: null, county: null };
+    }
+    return { kind: place.kind, id: '', level: null, county: null };
+  }
+
+  private newLot(
+    context: MoveContext,
+    from: { kind: string; id: string; level: string | null; county: string | null },
+    to: { kind: string; id: string; level: string | null; county: string | null },
+    amountFen: number,
+    source: Lot | null,
+    stamp: Partial<Pick<Lot, 'allocation_id' | 'direction' | 'project_id' | 'county_code'>>,
+    ageFrom: string,
+  ): Lot {
+    if (this.sequence >= PIECES_PER_EVENT_MAX) throw new Error(`invariant: event ${context.event.eventId} moves more than ${PIECES_PER_EVENT_MAX} pieces`);
+    const id = context.event.position * PIECES_PER_EVENT_MAX + this.sequence++;
+    return {
+      id,
+      fund_id: context.fundId,
+      position: context.event.position,
+      occurred_at: context.date,
+      event_id: context.event.eventId,
+      event_type: context.event.type,
+      reversed_type: context.reversedType,
+      from_kind: from.kind,
+      from_id: from.id,
+      from_level: from.level,
+      from_county: from.county,
+      to_kind: to.kind,
+      to_id: to.id,
+      to_level: to.level,
+      to_county: to.county,
+      amount_fen: amountFen,
+      source_lot_id: source ? source.id : null,
+      source_age_from: source ? source.age_from : null,
+      dwell_days: source ? daysBetween(source.age_from, context.date) : null,
+      age_from: ageFrom,
+      allocation_id: stamp.allocation_id ?? null,
+      direction: stamp.direction ?? null,
+      project_id: stamp.project_id ?? null,
+      county_code: stamp.county_code ?? null,
+      remaining_fen: amountFen,
+      last_out_on: null,
+      closed_position: null,
+    };
+  }
+
+  private addLot(key: string, level: string | null, lot: Lot): void {
+    let entry = this.places.get(key);
+    if (!entry) {
+      entry = { lots: [], complete: this.options.fresh && !this.evicted.has(key), level };
+      this.places.set(key, entry);
+    }
+    insertSorted(entry.lots, lot);
+    this.dirtyLots.add(lot);
+  }
+
+  /** Takes `amountFen` from the place's lots: preferred lots first, then oldest first. */
+  private take(key: string, amountFen: number, context: MoveContext): Array<{ lot: Lot; amount: number }> {
+    const entry = this.places.get(key);
+    if (!entry || !entry.complete) {
+      throw new Error(`invariant: lots of ${key} are not in memory (position ${context.event.position}); prepare() must load them`);
+    }
+    const pieces: Array<{ lot: Lot; amount: number }> = [];
+    let needed = amountFen;
+    const order = context.prefer ? [...entry.lots.filter(context.prefer), ...entry.lots.filter((lot) => !context.prefer!(lot))] : entry.lots;
+    for (const lot of order) {
+      if (needed === 0) break;
+      const amount = Math.min(lot.remaining_fen, needed);
+      if (amount <= 0) continue;
+      lot.remaining_fen -= amount;
+      needed -= amount;
+      // last_out_on is the latest business date money was taken from the lot (dates need not be in log order),
+      // so "used up as of date D" is `closed_position IS NOT NULL AND last_out_on <= D`
+      lot.last_out_on = lot.last_out_on === null || context.date > lot.last_out_on ? context.date : lot.last_out_on;
+      if (lot.remaining_fen === 0) lot.closed_position = context.event.position;
+      pieces.push({ lot, amount });
+      this.dirtyLots.add(lot);
+    }
+    if (needed !== 0) {
+      throw new Error(`invariant: ${key} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
+    }
+    entry.lots = entry.lots.filter((lot) => lot.remaining_fen > 0);
+    if (entry.lots.length === 0 && entry.complete) this.places.delete(key);
+    return pieces;
+  }
+}
+
+function byAge(a: Lot, b: Lot): number {
+  return a.age_from < b.age_from ? -1 : a.age_from > b.age_from ? 1 : a.id - b.id;
+}
+
+function insertSorted(lots: Lot[], lot: Lot): void {
+  let index = lots.length;
+  while (index > 0 && byAge(lots[index - 1], lot) > 0) index--;
+  lots.splice(index, 0, lot);
+}

@@ -1,0 +1,28 @@
+/**
+ * What a projection is: its tables, and a worker that folds events in memory and hands the changed rows
+ * to the runner, which writes them with the checkpoint in one transaction.
+ *
+ * The runner knows nothing about any projection: adding one to `PROJECTIONS` (registry.ts) is all it
+ * takes; on the next start the runner sees it has no checkpoint and catches it up from position 0.
+ */
+import type { RecordedEvent } from '../src/event-store/event-store.port';
+import type { ReadModel, TableSpec, WriteBatch } from './read-model';
+
+export interface ProjectionWorker {
+  /** Loads, before a batch is folded, whatever the fold of these events needs from the tables (may be async). */
+  prepare(events: readonly RecordedEvent[]): Promise<void>;
+  /** Folds one event in memory. Never touches the database. */
+  apply(event: RecordedEvent): void;
+  /** Hands every row changed since the last flush to the batch (the runner adds the checkpoint and commits). */
+  flush(batch: WriteBatch): void;
+  /** Called after the batch committed: the worker may drop what it no longer needs in memory. */
+  committed(): void;
+}
+
+export interface Projection {
+  readonly name: string;
+  readonly description: { zh: string; en: string };
+  readonly tables: TableSpec[];
+  /** `fresh`: the tables are empty and the checkpoint is 0 (a rebuild), so nothing has to be loaded back. */
+  open(db: ReadModel, options: { fresh: boolean }): Promise<ProjectionWorker>;
+}

@@ -1,0 +1,700 @@
+/**
+ * The four questions, each answered by indexed SQL over the read model, live or "as of" a cut:
+ * `asOf` (a business date: events whose occurredAt ≤ asOf) and/or `atPosition` (events at log positions ≤ N).
+ *
+ * Live answers read the open lots (`remaining_fen > 0`, a partial index); cut answers sum the flows up to the
+ * cut and subtract from each lot what was taken from it up to the cut. Both give the same numbers at the head
+ * (tests/projections/as-of.int.spec.ts), and a cut gives what a rebuild of the events up to it gives.
+ *
+ * Amounts are fen (`…Fen`) here; `present()` turns them into 元 strings at the edges.
+ */
+import { LEVEL_NAMES, type Level } from '../src/domain/holders';
+import type { ReadModel, Row } from './read-model';
+import { daysBetween } from './money/money-fold';
+
+export interface Cut {
+  /** Business date YYYY-MM-DD: only what happened on or before it. */
+  asOf?: string;
+  /** Log position: only events at positions ≤ it. */
+  atPosition?: number;
+  /** The date ages are counted to when no `asOf` is given (default: today, UTC). */
+  today?: string;
+}
+
+export class FundNotFoundError extends Error {
+  constructor(readonly fundId: string) {
+    super(`fund ${fundId} not found (at this cut)`);
+    this.name = 'FundNotFoundError';
+  }
+}
+
+const isCut = (cut: Cut): boolean => cut.asOf !== undefined || cut.atPosition !== undefined;
+const referenceDate = (cut: Cut): string => cut.asOf ?? cut.today ?? new Date().toISOString().slice(0, 10);
+
+/** `AND occurred_at <= ? AND position <= ?` for the given alias. */
+function cutWhere(cut: Cut, alias = ''): { sql: string; params: unknown[] } {
+  const parts: string[] = [];
+  const params: unknown[] = [];
+  if (cut.asOf !== undefined) {
+    parts.push(`${alias}occurred_at <= ?`);
+    params.push(cut.asOf);
+  }
+  if (cut.atPosition !== undefined) {
+    parts.push(`${alias}position <= ?`);
+    params.push(cut.atPosition);
+  }
+  return { sql: parts.map((part) => ` AND ${part}`).join(''), params };
+}
+
+export const rate = (numerator: number, base: number): string => (base > 0 ? `${((numerator / base) * 100).toFixed(2)}%` : 'n/a');
+
+interface FundRow {
+  fund_id: string;
+  name: string;
+  fiscal_year: number;
+  budget_fen: number;
+  city_finance_holder_id: string;
+  appropriated_on: string;
+  appropriated_position: number;
+}
+
+async function requireFund(db: ReadModel, fundId: string, cut: Cut): Promise<FundRow> {
+  const [fund] = await db.all<FundRow>('SELECT * FROM {pj_fund} WHERE fund_id = ?', [fundId]);
+  if (!fund) throw new FundNotFoundError(fundId);
+  if (cut.asOf !== undefined && fund.appropriated_on > cut.asOf) throw new FundNotFoundError(fundId);
+  if (cut.atPosition !== undefined && Number(fund.appropriated_position) > cut.atPosition) throw new FundNotFoundError(fundId);
+  return { ...fund, budget_fen: Number(fund.budget_fen), appropriated_position: Number(fund.appropriated_position) };
+}
+
+interface HolderRow {
+  holder_id: string;
+  name: string;
+  name_en: string | null;
+  level: string;
+  county_code: string | null;
+  county_name: string | null;
+}
+
+async function holdersById(db: ReadModel, ids: Iterable<string>): Promise<Map<string, HolderRow>> {
+  const unique = [...new Set(ids)];
+  const result = new Map<string, HolderRow>();
+  for (let start = 0; start < unique.length; start += 500) {
+    const chunk = unique.slice(start, start + 500);
+    const rows = await db.all<HolderRow>(`SELECT * FROM {pj_holder} WHERE holder_id IN (${chunk.map(() => '?').join(', ')})`, chunk);
+    for (const row of rows) result.set(row.holder_id, row);
+  }
+  return result;
+}
+
+const LEVEL_ORDER: Level[] = ['city-finance', 'department', 'county-finance', 'park', 'pool', 'enterprise'];
+const levelName = (level: string) => LEVEL_NAMES[level as Level] ?? { zh: level, en: level };
+const cutOf = (cut: Cut) => ({ asOf: cut.asOf ?? null, atPosition: cut.atPosition ?? null });
+
+// ---------------------------------------------------------------------------------------------
+// balances
+
+interface PlaceBalance {
+  kind: string;
+  id: string;
+  fen: number;
+}
+
+async function placeBalances(db: ReadModel, fundId: string, cut: Cut): Promise<PlaceBalance[]> {
+  if (!isCut(cut)) {
+    return (
+      await db.all<PlaceBalance>(
+        'SELECT to_kind AS kind, to_id AS id, SUM(remaining_fen) AS fen FROM {pj_flow} WHERE fund_id = ? AND remaining_fen > 0 GROUP BY to_kind, to_id',
+        [fundId],
+      )
+    ).map((row) => ({ ...row, fen: Number(row.fen) }));
+  }
+  const where = cutWhere(cut);
+  const rows = await db.all<PlaceBalance>(
+    `SELECT kind, id, SUM(fen) AS fen FROM (
+       SELECT to_kind AS kind, to_id AS id, amount_fen AS fen FROM {pj_flow} WHERE fund_id = ?${where.sql}
+       UNION ALL
+       SELECT from_kind AS kind, from_id AS id, -amount_fen AS fen FROM {pj_flow} WHERE fund_id = ? AND from_kind <> 'outside'${where.sql}
+     ) moves GROUP BY kind, id`,
+    [fundId, ...where.params, fundId, ...where.params],
+  );
+  return rows.map((row) => ({ ...row, fen: Number(row.fen) })).filter((row) => row.fen !== 0);
+}
+
+export async function balancesQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
+  const fund = await requireFund(db, fundId, cut);
+  const places = await placeBalances(db, fundId, cut);
+  const holders = await holdersById(
+    db,
+    places.filter((place) => place.kind === 'holder').map((place) => place.id),
+  );
+  let unallocatedFen = 0;
+  let inTransitFen = 0;
+  const inTransit: Array<{ transferId: string; amountFen: number }> = [];
+  const holderRows: Array<{ holderId: string; name: string; level: string; countyCode: string | null; countyName: string | null; balanceFen: number }> = [];
+  for (const place of places) {
+    if (place.kind === 'unallocated') unallocatedFen += place.fen;
+    else if (place.kind === 'transit') {
+      inTransitFen += place.fen;
+      inTransit.push({ transferId: place.id, amountFen: place.fen });
+    } else if (place.kind === 'holder') {
+      const holder = holders.get(place.id);
+      holderRows.push({
+        holderId: place.id,
+        name: holder?.name ?? place.id,
+        level: holder?.level ?? 'unknown',
+        countyCode: holder?.county_code ?? null,
+        countyName: holder?.county_name ?? null,
+        balanceFen: place.fen,
+      });
+    }
+  }
+  holderRows.sort((a, b) => LEVEL_ORDER.indexOf(a.level as Level) - LEVEL_ORDER.indexOf(b.level as Level) || b.balanceFen - a.balanceFen || a.holderId.localeCompare(b.holderId));
+  inTransit.sort((a, b) => a.transferId.localeCompare(b.transferId));
+  const byLevel = LEVEL_ORDER.map((level) => ({
+    level,
+    ...levelName(level),
+    balanceFen: holderRows.filter((row) => row.level === level).reduce((sum, row) => sum + row.balanceFen, 0),
+  })).filter((row) => row.balanceFen !== 0);
+  const counties = new Map<string, { countyCode: string; countyName: string; heldFen: number; atEnterprisesFen: number }>();
+  for (const row of holderRows) {
+    if (!row.countyCode) continue;
+    const county = counties.get(row.countyCode) ?? { countyCode: row.countyCode, countyName: row.countyName ?? row.countyCode, heldFen: 0, atEnterprisesFen: 0 };
+    if (row.level === 'enterprise') county.atEnterprisesFen += row.balanceFen;
+    else county.heldFen += row.balanceFen;
+    counties.set(row.countyCode, county);
+  }
+  const heldFen = holderRows.reduce((sum, row) => sum + row.balanceFen, 0);
+  const placesFen = heldFen + inTransitFen + unallocatedFen;
+  return {
+    fundId,
+    name: fund.name,
+    cut: cutOf(cut),
+    appropriatedFen: fund.budget_fen,
+    unallocatedFen,
+    inTransitFen,
+    heldByHoldersFen: heldFen,
+    atEnterprisesFen: byLevel.find((row) => row.level === 'enterprise')?.balanceFen ?? 0,
+    holders: holderRows,
+    byLevel,
+    byCounty: [...counties.values()].sort((a, b) => a.countyCode.localeCompare(b.countyCode)),
+    inTransit,
+    conservation: {
+      formula: 'holders + in transit + unallocated = appropriated (nothing leaves a fund: the pool and enterprises are holders)',
+      formula_zh: '各单位余额 + 在途 + 未分配 = 预算安排',
+      placesFen,
+      appropriatedFen: fund.budget_fen,
+      reconciles: placesFen === fund.budget_fen,
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// dwell
+
+export const AGING_BUCKETS = [
+  { label: '0-30', max: 30 },
+  { label: '31-90', max: 90 },
+  { label: '91-180', max: 180 },
+  { label: '181-365', max: 365 },
+  { label: '>365', max: Number.POSITIVE_INFINITY },
+] as const;
+
+interface OpenLot {
+  to_kind: string;
+  to_id: string;
+  to_level: string | null;
+  to_county: string | null;
+  age_from: string;
+  fen: number;
+}
+
+/** The lots with money in them at the cut (enterprises excluded: money there has arrived, it is not waiting). */
+async function openLots(db: ReadModel, fundId: string, cut: Cut): Promise<OpenLot[]> {
+  const notEnterprise = "NOT (l.to_kind = 'holder' AND l.to_level = 'enterprise')";
+  if (!isCut(cut)) {
+    const rows = await db.all<OpenLot>(
+      `SELECT l.to_kind, l.to_id, l.to_level, l.to_county, l.age_from, l.remaining_fen AS fen FROM {pj_flow} l WHERE l.fund_id = ? AND l.remaining_fen > 0 AND ${notEnterprise}`,
+      [fundId],
+    );
+    return rows.map((row) => ({ ...row, fen: Number(row.fen) }));
+  }
+  const lotWhere = cutWhere(cut, 'l.');
+  const takenWhere = cutWhere(cut, 'c.');
+  const usedUp: string[] = ['l.closed_position IS NOT NULL'];
+  const usedUpParams: unknown[] = [];
+  if (cut.asOf !== undefined) {
+    usedUp.push('l.last_out_on <= ?');
+    usedUpParams.push(cut.asOf);
+  }
+  if (cut.atPosition !== undefined) {
+    usedUp.push('l.closed_position <= ?');
+    usedUpParams.push(cut.atPosition);
+  }
+  const rows = await db.all<OpenLot>(
+    `SELECT l.to_kind, l.to_id, l.to_level, l.to_county, l.age_from,
+            l.amount_fen - COALESCE((SELECT SUM(c.amount_fen) FROM {pj_flow} c WHERE c.source_lot_id = l.id${takenWhere.sql}), 0) AS fen
+       FROM {pj_flow} l
+      WHERE l.fund_id = ?${lotWhere.sql} AND ${notEnterprise} AND NOT (${usedUp.join(' AND ')})`,
+    [...takenWhere.params, fundId, ...lotWhere.params, ...usedUpParams],
+  );
+  return rows.map((row) => ({ ...row, fen: Number(row.fen) })).filter((row) => row.fen > 0);
+}
+
+interface Aging {
+  amountFen: number;
+  /** Σ amount × age, fen·days: the "held up" score. */
+  fenDays: number;
+  weightedMeanAgeDays: number;
+  oldestAgeDays: number;
+  oldestSince: string | null;
+  buckets: Record<string, number>;
+}
+
+function newAging(): Aging {
+  return { amountFen: 0, fenDays: 0, weightedMeanAgeDays: 0, oldestAgeDays: 0, oldestSince: null, buckets: Object.fromEntries(AGING_BUCKETS.map((b) => [`${b.label}Fen`, 0])) };
+}
+
+function addToAging(aging: Aging, fen: number, ageDays: number, since: string): void {
+  aging.amountFen += fen;
+  aging.fenDays += fen * ageDays;
+  if (aging.oldestSince === null || ageDays > aging.oldestAgeDays) {
+    aging.oldestAgeDays = ageDays;
+    aging.oldestSince = since;
+  }
+  const bucket = AGING_BUCKETS.find((candidate) => ageDays <= candidate.max)!;
+  aging.buckets[`${bucket.label}Fen`] += fen;
+}
+
+function finishAging<T extends Aging>(aging: T): T {
+  aging.weightedMeanAgeDays = aging.amountFen > 0 ? Math.round((aging.fenDays / aging.amountFen) * 10) / 10 : 0;
+  return aging;
+}
+
+async function agingByPlace(db: ReadModel, fundId: string, cut: Cut) {
+  const today = referenceDate(cut);
+  const lots = await openLots(db, fundId, cut);
+  const byPlace = new Map<string, Aging & { kind: string; id: string }>();
+  for (const lot of lots) {
+    const key = `${lot.to_kind}|${lot.to_id}`;
+    let aging = byPlace.get(key);
+    if (!aging) {
+      aging = { ...newAging(), kind: lot.to_kind, id: lot.to_id };
+      byPlace.set(key, aging);
+    }
+    addToAging(aging, lot.fen, Math.max(0, daysBetween(lot.age_from, today)), lot.age_from);
+  }
+  return { today, places: [...byPlace.values()].map(finishAging) };
+}
+
+export async function dwellQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
+  await requireFund(db, fundId, cut);
+  const { today, places } = await agingByPlace(db, fundId, cut);
+  const where = cutWhere(cut);
+  const sentRows = await db.all<{ kind: string; id: string; fen: number; fen_days: number; max_days: number }>(
+    `SELECT from_kind AS kind, CASE WHEN from_kind = 'holder' THEN from_id ELSE '' END AS id,
+            SUM(amount_fen) AS fen, SUM(amount_fen * dwell_days) AS fen_days, MAX(dwell_days) AS max_days
+       FROM {pj_flow} WHERE fund_id = ? AND from_kind IN ('holder', 'unallocated', 'transit')${where.sql}
+      GROUP BY from_kind, CASE WHEN from_kind = 'holder' THEN from_id ELSE '' END`,
+    [fundId, ...where.params],
+  );
+  const transfersOut = await db.all<Row>(
+    `SELECT position, MIN(event_id) AS event_id, MIN(event_type) AS event_type, MIN(occurred_at) AS occurred_at, from_id, MIN(to_kind) AS to_kind, MIN(to_id) AS to_id,
+            SUM(amount_fen) AS fen, SUM(amount_fen * dwell_days) AS fen_days, MAX(dwell_days) AS max_days
+       FROM {pj_flow} WHERE fund_id = ? AND from_kind = 'holder'${where.sql}
+      GROUP BY position, from_id ORDER BY position DESC LIMIT ${TRANSFERS_OUT_MAX}`,
+    [fundId, ...where.params],
+  );
+  const ids = [...places.filter((p) => p.kind === 'holder').map((p) => p.id), ...sentRows.filter((r) => r.kind === 'holder').map((r) => r.id), ...transfersOut.map((r) => String(r.to_id))];
+  const holders = await holdersById(db, ids);
+  const describe = (kind: string, id: string) => {
+    const holder = kind === 'holder' ? holders.get(id) : undefined;
+    return {
+      place: kind,
+      holderId: kind === 'holder' ? id : null,
+      name: holder?.name ?? (kind === 'unallocated' ? '未分配预算 unallocated budget' : kind === 'transit' ? `在途 in transit ${id}` : id),
+      level: holder?.level ?? kind,
+      countyCode: holder?.county_code ?? null,
+    };
+  };
+  const heldRows = places.map((aging) => ({ ...describe(aging.kind, aging.id), ...aging, kind: undefined, id: undefined }));
+  heldRows.sort((a, b) => b.fenDays - a.fenDays);
+  const group = (rows: typeof heldRows, keyOf: (row: (typeof heldRows)[number]) => string | null) => {
+    const groups = new Map<string, Aging & { key: string }>();
+    for (const row of rows) {
+      const key = keyOf(row);
+      if (key === null) continue;
+      const aging = groups.get(key) ?? { ...newAging(), key };
+      aging.amountFen += row.amountFen;
+      aging.fenDays += row.fenDays;
+      for (const [bucket, fen] of Object.entries(row.buckets)) aging.buckets[bucket] += fen;
+      if (aging.oldestSince === null || row.oldestAgeDays > aging.oldestAgeDays) {
+        aging.oldestAgeDays = row.oldestAgeDays;
+        aging.oldestSince = row.oldestSince;
+      }
+      groups.set(key, aging);
+    }
+    return [...groups.values()].map(finishAging).sort((a, b) => a.key.localeCompare(b.key));
+  };
+  const sent = sentRows.map((row) => {
+    const fen = Number(row.fen);
+    return {
+      ...describe(row.kind, row.id),
+      sentFen: fen,
+      weightedMeanDwellDays: fen > 0 ? Math.round((Number(row.fen_days) / fen) * 10) / 10 : 0,
+      longestDwellDays: Number(row.max_days),
+    };
+  });
+  sent.sort((a, b) => b.weightedMeanDwellDays - a.weightedMeanDwellDays || a.name.localeCompare(b.name));
+  const sentGroup = (keyOf: (row: (typeof sent)[number]) => string | null) => {
+    const groups = new Map<string, { key: string; sentFen: number; fenDays: number; longestDwellDays: number }>();
+    for (const row of sent) {
+      const key = keyOf(row);
+      if (key === null) continue;
+      const entry = groups.get(key) ?? { key, sentFen: 0, fenDays: 0, longestDwellDays: 0 };
+      entry.sentFen += row.sentFen;
+      entry.fenDays += row.weightedMeanDwellDays * row.sentFen;
+      entry.longestDwellDays = Math.max(entry.longestDwellDays, row.longestDwellDays);
+      groups.set(key, entry);
+    }
+    return [...groups.values()]
+      .map((entry) => ({ key: entry.key, sentFen: entry.sentFen, weightedMeanDwellDays: entry.sentFen > 0 ? Math.round((entry.fenDays / entry.sentFen) * 10) / 10 : 0, longestDwellDays: entry.longestDwellDays }))
+      .sort((a, b) => a.key.localeCompare(b.key));
+  };
+  return {
+    fundId,
+    cut: cutOf(cut),
+    agesCountedTo: today,
+    method: {
+      en: 'first in, first out: each receipt is a lot, money sent on leaves from the oldest lots first; a reversal puts money back with the age it had before',
+      zh: '先进先出：每笔到账为一个批次，拨出时先动用最早的批次；冲正退回的资金保留原到账日期',
+    },
+    buckets: AGING_BUCKETS.map((bucket) => bucket.label),
+    held: {
+      total: finishAging(heldRows.reduce((total, row) => {
+        total.amountFen += row.amountFen;
+        total.fenDays += row.fenDays;
+        for (const [bucket, fen] of Object.entries(row.buckets)) total.buckets[bucket] += fen;
+        if (total.oldestSince === null || row.oldestAgeDays > total.oldestAgeDays) {
+          total.oldestAgeDays = row.oldestAgeDays;
+          total.oldestSince = row.oldestSince;
+        }
+        return total;
+      }, newAging())),
+      places: heldRows,
+      byLevel: group(heldRows, (row) => row.level),
+      byCounty: group(heldRows, (row) => row.countyCode),
+    },
+    sent: {
+      places: sent,
+      byLevel: sentGroup((row) => row.level),
+      byCounty: sentGroup((row) => row.countyCode),
+    },
+    transfersOut: transfersOut.map((row) => {
+      const fen = Number(row.fen);
+      return {
+        position: Number(row.position),
+        eventId: row.event_id,
+        type: row.event_type,
+        occurredAt: row.occurred_at,
+        fromHolderId: row.from_id,
+        fromName: holders.get(String(row.from_id))?.name ?? row.from_id,
+        to: row.to_kind === 'holder' ? (holders.get(String(row.to_id))?.name ?? row.to_id) : `${row.to_kind} ${row.to_id}`.trim(),
+        amountFen: fen,
+        weightedMeanDwellDays: fen > 0 ? Math.round((Number(row.fen_days) / fen) * 10) / 10 : 0,
+        longestDwellDays: Number(row.max_days),
+      };
+    }),
+    transfersOutLimit: TRANSFERS_OUT_MAX,
+  };
+}
+/** The most recent moves out listed one by one (the aggregates above cover all of them). */
+export const TRANSFERS_OUT_MAX = 200;
+
+// ---------------------------------------------------------------------------------------------
+// execution
+
+interface FlowGroup {
+  event_type: string;
+  reversed_type: string | null;
+  from_kind: string;
+  from_level: string | null;
+  from_county: string | null;
+  to_kind: string;
+  to_level: string | null;
+  to_county: string | null;
+  allocation_id: string | null;
+  direction: string | null;
+  county_code: string | null;
+  month: string;
+  fen: number;
+}
+
+export type ExecutionBase = 'budget' | 'allocated';
+
+export async function executionQuery(db: ReadModel, fundId: string, cut: Cut = {}, base: ExecutionBase = 'budget') {
+  const fund = await requireFund(db, fundId, cut);
+  const where = cutWhere(cut);
+  const groups = (
+    await db.all<FlowGroup>(
+      `SELECT event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county, allocation_id, direction, county_code,
+              substr(occurred_at, 1, 7) AS month, SUM(amount_fen) AS fen
+         FROM {pj_flow} WHERE fund_id = ?${where.sql}
+        GROUP BY event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county, allocation_id, direction, county_code, substr(occurred_at, 1, 7)`,
+      [fundId, ...where.params],
+    )
+  ).map((row) => ({ ...row, fen: Number(row.fen) }));
+  const allocationWhere = [cut.asOf !== undefined ? ' AND issued_on <= ?' : '', cut.atPosition !== undefined ? ' AND issued_position <= ?' : ''].join('');
+  const allocationParams = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
+  const allocations = await db.all<Row>(`SELECT * FROM {pj_allocation} WHERE fund_id = ?${allocationWhere} ORDER BY issued_position`, [fundId, ...allocationParams]);
+  const projects = await projectsAt(db, fundId, cut);
+
+  const budgetFen = fund.budget_fen;
+  let allocatedFen = 0;
+  let sweptFen = 0;
+  let paidFen = 0;
+  const paidBy = { county: new Map<string, number>(), direction: new Map<string, number>(), allocation: new Map<string, number>(), month: new Map<string, number>() };
+  const sentToCounty = new Map<string, number>();
+  const arrival = new Map<string, { sentFen: number; receivedFen: number }>();
+  const add = (map: Map<string, number>, key: string, fen: number) => map.set(key, (map.get(key) ?? 0) + fen);
+  const arrivalOf = (level: string) => {
+    const entry = arrival.get(level) ?? { sentFen: 0, receivedFen: 0 };
+    arrival.set(level, entry);
+    return entry;
+  };
+  for (const group of groups) {
+    if (group.event_type === 'AllocationIssued') allocatedFen += group.fen;
+    if (group.reversed_type === 'AllocationIssued') allocatedFen -= group.fen;
+    if (group.event_type === 'FundsReturned' && group.from_kind === 'unallocated') sweptFen += group.fen;
+    if (group.reversed_type === 'FundsReturned' && group.to_kind === 'unallocated') sweptFen -= group.fen;
+    const intoEnterprise = group.to_kind === 'holder' && group.to_level === 'enterprise';
+    const outOfEnterprise = group.from_kind === 'holder' && group.from_level === 'enterprise';
+    const signed = intoEnterprise && !outOfEnterprise ? group.fen : outOfEnterprise && !intoEnterprise ? -group.fen : 0;
+    if (signed !== 0) {
+      paidFen += signed;
+      add(paidBy.county, group.county_code ?? '(none)', signed);
+      add(paidBy.direction, group.direction ?? '(none)', signed);
+      add(paidBy.allocation, group.allocation_id ?? '(none)', signed);
+      add(paidBy.month, group.month, signed);
+    }
+    // sent toward a level / a county: transfers into transit (their level and county are the receiver's)
+    if (group.event_type === 'TransferSent' && group.to_level) {
+      arrivalOf(group.to_level).sentFen += group.fen;
+      if (group.to_county && group.to_county !== group.from_county) add(sentToCounty, group.to_county, group.fen);
+    }
+    if (group.reversed_type === 'TransferSent' && group.from_level) {
+      arrivalOf(group.from_level).sentFen -= group.fen;
+      if (group.from_county && group.from_county !== group.to_county) add(sentToCounty, group.from_county, -group.fen);
+    }
+    if (group.event_type === 'TransferReceived' && group.to_level) arrivalOf(group.to_level).receivedFen += group.fen;
+    if (group.reversed_type === 'TransferReceived' && group.from_level) arrivalOf(group.from_level).receivedFen -= group.fen;
+  }
+
+  const baseFen = base === 'budget' ? budgetFen : allocatedFen;
+  const numerator = {
+    name: 'paidToEnterprises',
+    zh: '拨付至企业的资金（净额：兑现 − 冲正 − 企业退回/收回）',
+    en: 'money that reached enterprises, net: payouts − reversed payouts − money returned or clawed back from enterprises',
+    amountFen: paidFen,
+  };
+  const baseDescription = {
+    budget: { zh: '预算安排', en: 'the budget appropriated' },
+    allocated: { zh: '已下达指标（净额）', en: 'what was allocated by documents, net of reversed allocations' },
+  };
+  const countyNames = new Map<string, string>();
+  for (const project of projects) countyNames.set(project.county_code, project.county_name);
+  const countyHolders = await db.all<{ county_code: string; county_name: string }>(
+    'SELECT DISTINCT county_code, county_name FROM {pj_holder} WHERE county_code IS NOT NULL',
+  );
+  for (const row of countyHolders) countyNames.set(row.county_code, row.county_name);
+  const approvedBy = (keyOf: (project: ProjectAt) => string) => {
+    const map = new Map<string, number>();
+    for (const project of projects) if (!project.cancelled) add(map, keyOf(project), project.approvedFen);
+    return map;
+  };
+  const approvedByDirection = approvedBy((project) => project.direction);
+  const approvedTotal = projects.filter((project) => !project.cancelled).reduce((sum, project) => sum + project.approvedFen, 0);
+
+  const months = [...paidBy.month.keys()].sort();
+  let cumulative = 0;
+  return {
+    fundId,
+    name: fund.name,
+    cut: cutOf(cut),
+    numerator,
+    base: { name: base, ...baseDescription[base], amountFen: baseFen },
+    formula: `${numerator.name} ÷ ${base}`,
+    rate: rate(paidFen, baseFen),
+    rates: {
+      budget: { formula: 'paidToEnterprises ÷ budget', baseFen: budgetFen, rate: rate(paidFen, budgetFen) },
+      allocated: { formula: 'paidToEnterprises ÷ allocated', baseFen: allocatedFen, rate: rate(paidFen, allocatedFen) },
+    },
+    budgetFen,
+    allocatedFen,
+    unallocatedSweptToPoolFen: sweptFen,
+    byAllocation: allocations.map((allocation) => {
+      const allocationId = String(allocation.allocation_id);
+      const reversed = allocation.reversed_on !== null && isReversedAt(allocation, cut);
+      const amountFen = reversed ? 0 : Number(allocation.amount_fen);
+      const paid = paidBy.allocation.get(allocationId) ?? 0;
+      return {
+        allocationId,
+        document: allocation.document,
+        channel: allocation.channel,
+        issuedOn: allocation.issued_on,
+        reversed,
+        allocatedFen: amountFen,
+        paidFen: paid,
+        formula: `paid from this document's money (traced through FIFO lots) ÷ amount of ${allocation.document}`,
+        rate: rate(paid, amountFen),
+      };
+    }),
+    untracedPaidFen: paidBy.allocation.get('(none)') ?? 0,
+    byCounty: [...new Set([...paidBy.county.keys(), ...sentToCounty.keys()])].sort().map((county) => {
+      const paid = paidBy.county.get(county) ?? 0;
+      const sent = sentToCounty.get(county) ?? 0;
+      return {
+        countyCode: county,
+        countyName: countyNames.get(county) ?? county,
+        paidFen: paid,
+        sentToCountyFen: sent,
+        formula: 'paid to enterprises of the county ÷ money sent to the county’s holders from outside it (net of reversals)',
+        rate: rate(paid, sent),
+      };
+    }),
+    byDirection: [...new Set([...paidBy.direction.keys(), ...approvedByDirection.keys()])].sort().map((direction) => {
+      const paid = paidBy.direction.get(direction) ?? 0;
+      const approved = approvedByDirection.get(direction) ?? 0;
+      return { direction, paidFen: paid, approvedFen: approved, formula: 'paid in this support direction ÷ approved for its registered projects', rate: rate(paid, approved) };
+    }),
+    monthly: months.map((month) => {
+      cumulative += paidBy.month.get(month)!;
+      return { month, paidFen: paidBy.month.get(month)!, cumulativePaidFen: cumulative, formula: `cumulative paidToEnterprises ÷ ${base}`, cumulativeRate: rate(cumulative, baseFen) };
+    }),
+    arrivalByLevel: [
+      { level: 'city-finance', ...levelName('city-finance'), receivedFen: allocatedFen, plannedFen: budgetFen, formula: 'allocated ÷ budget', rate: rate(allocatedFen, budgetFen) },
+      ...(['county-finance', 'department', 'park', 'pool'] as const)
+        .filter((level) => arrival.has(level))
+        .map((level) => {
+          const entry = arrival.get(level)!;
+          return { level, ...levelName(level), receivedFen: entry.receivedFen, plannedFen: entry.sentFen, formula: 'received ÷ sent toward this level (the rest is in transit)', rate: rate(entry.receivedFen, entry.sentFen) };
+        }),
+      { level: 'enterprise', ...levelName('enterprise'), receivedFen: paidFen, plannedFen: approvedTotal, formula: 'paid to enterprises ÷ approved for registered projects', rate: rate(paidFen, approvedTotal) },
+    ],
+  };
+}
+
+function isReversedAt(allocation: Row, cut: Cut): boolean {
+  if (allocation.reversed_on === null || allocation.reversed_on === undefined) return false;
+  if (cut.asOf !== undefined && String(allocation.reversed_on) > cut.asOf) return false;
+  if (cut.atPosition !== undefined && Number(allocation.reversed_position) > cut.atPosition) return false;
+  return true;
+}
+
+// ---------------------------------------------------------------------------------------------
+// projects and held-up
+
+interface ProjectAt {
+  projectId: string;
+  name: string;
+  enterpriseHolderId: string;
+  county_code: string;
+  county_name: string;
+  direction: string;
+  approvedFen: number;
+  paidFen: number;
+  closed: boolean;
+  cancelled: boolean;
+}
+
+async function projectsAt(db: ReadModel, fundId: string, cut: Cut): Promise<ProjectAt[]> {
+  const where = [cut.asOf !== undefined ? ' AND registered_on <= ?' : '', cut.atPosition !== undefined ? ' AND registered_position <= ?' : ''].join('');
+  const params = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
+  const rows = await db.all<Row>(`SELECT * FROM {pj_project} WHERE fund_id = ?${where}`, [fundId, ...params]);
+  const flowWhere = cutWhere(cut);
+  const paid = await db.all<{ project_id: string; fen: number }>(
+    `SELECT project_id, SUM(CASE WHEN to_kind = 'holder' AND to_level = 'enterprise' THEN amount_fen ELSE 0 END)
+                      - SUM(CASE WHEN from_kind = 'holder' AND from_level = 'enterprise' THEN amount_fen ELSE 0 END) AS fen
+       FROM {pj_flow} WHERE fund_id = ? AND project_id IS NOT NULL${flowWhere.sql} GROUP BY project_id`,
+    [fundId, ...flowWhere.params],
+  );
+  const paidByProject = new Map(paid.map((row) => [row.project_id, Number(row.fen)]));
+  const happened = (on: unknown, position: unknown) =>
+    on !== null && on !== undefined && (cut.asOf === undefined || String(on) <= cut.asOf) && (cut.atPosition === undefined || Number(position) <= cut.atPosition);
+  return rows.map((row) => ({
+    projectId: String(row.project_id),
+    name: String(row.name),
+    enterpriseHolderId: String(row.enterprise_holder_id),
+    county_code: String(row.county_code),
+    county_name: String(row.county_name),
+    direction: String(row.direction),
+    approvedFen: Number(row.approved_fen),
+    paidFen: paidByProject.get(String(row.project_id)) ?? 0,
+    closed: happened(row.closed_on, row.closed_position),
+    cancelled: happened(row.cancelled_on, row.cancelled_position),
+  }));
+}
+
+/** Bounds of the held-up answer (TigerBeetle: put a limit on everything). */
+export const HELD_UP_HOLDERS_MAX = 50;
+export const WAITING_PROJECTS_PER_HOLDER_MAX = 50;
+
+export async function heldUpQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
+  await requireFund(db, fundId, cut);
+  const { today, places } = await agingByPlace(db, fundId, cut);
+  const holderPlaces = places.filter((place) => place.kind === 'holder');
+  const projects = (await projectsAt(db, fundId, cut)).filter((project) => !project.closed && !project.cancelled && project.paidFen < project.approvedFen);
+  const holders = await holdersById(db, [...holderPlaces.map((place) => place.id), ...projects.map((project) => project.enterpriseHolderId)]);
+  const heldUp = holderPlaces
+    .map((place) => ({ place, holder: holders.get(place.id) }))
+    .filter(({ holder }) => holder && holder.level !== 'enterprise' && holder.level !== 'pool')
+    .sort((a, b) => b.place.fenDays - a.place.fenDays || a.place.id.localeCompare(b.place.id));
+  return {
+    fundId,
+    cut: cutOf(cut),
+    agesCountedTo: today,
+    orderedBy: { en: 'amount × age (fen·days), largest first', zh: '按 金额 × 滞留天数 从大到小' },
+    waitingMeans: {
+      en: "registered projects in the holder's county (any county for a city-level holder), not closed or cancelled, paid less than approved",
+      zh: '该单位所在旗县区已登记、未结项未撤销、尚未足额拨付的项目（市级单位：全市）',
+    },
+    holdersWithMoney: heldUp.length,
+    holders: heldUp.slice(0, HELD_UP_HOLDERS_MAX).map(({ place, holder }) => {
+      const waiting = projects.filter((project) => !holder!.county_code || project.county_code === holder!.county_code);
+      waiting.sort((a, b) => b.approvedFen - b.paidFen - (a.approvedFen - a.paidFen) || a.projectId.localeCompare(b.projectId));
+      return {
+        holderId: place.id,
+        name: holder!.name,
+        level: holder!.level,
+        countyCode: holder!.county_code,
+        countyName: holder!.county_name,
+        heldFen: place.amountFen,
+        fenDays: place.fenDays,
+        weightedMeanAgeDays: place.weightedMeanAgeDays,
+        oldestAgeDays: place.oldestAgeDays,
+        oldestSince: place.oldestSince,
+        buckets: place.buckets,
+        waitingProjectsCount: waiting.length,
+        waitingEnterprisesCount: new Set(waiting.map((project) => project.enterpriseHolderId)).size,
+        waitingFen: waiting.reduce((sum, project) => sum + project.approvedFen - project.paidFen, 0),
+        waitingProjects: waiting.slice(0, WAITING_PROJECTS_PER_HOLDER_MAX).map((project) => ({
+          projectId: project.projectId,
+          name: project.name,
+          enterpriseHolderId: project.enterpriseHolderId,
+          enterpriseName: holders.get(project.enterpriseHolderId)?.name ?? project.enterpriseHolderId,
+          direction: project.direction,
+          approvedFen: project.approvedFen,
+          paidFen: project.paidFen,
+          waitingFen: project.approvedFen - project.paidFen,
+        })),
+      };
+    }),
+  };
+}
+
+export const QUERIES = {
+  balances: (db: ReadModel, fundId: string, cut: Cut = {}) => balancesQuery(db, fundId, cut),
+  dwell: (db: ReadModel, fundId: string, cut: Cut = {}) => dwellQuery(db, fundId, cut),
+  execution: (db: ReadModel, fundId: string, cut: Cut = {}) => executionQuery(db, fundId, cut),
+  'held-up': (db: ReadModel, fundId: string, cut: Cut = {}) => heldUpQuery(db, fundId, cut),
+} as const;
+export type QueryName = keyof typeof QUERIES;

@@ -1,0 +1,271 @@
+/**
+ * The read-model database: one TypeORM DataSource (SQLite through better-sqlite3 by default, PostgreSQL when
+ * configured) and the few things the projections need from it.
+ *
+ * Why not TypeORM repositories for writing: a `save()` per row is the "naive projection" of BASELINES.md
+ * (637–3,800 events/s). Writes here are buffered per batch and executed in ONE transaction together with the
+ * checkpoint rows: on SQLite through better-sqlite3 prepared statements inside a synchronous transaction
+ * (nothing else can interleave on the connection), on PostgreSQL as multi-row INSERT … ON CONFLICT statements.
+ * TypeORM still owns the connection, the entity metadata (the table specs below become EntitySchemas) and
+ * the configuration; the DDL is generated from the same specs so that any DataSource can be handed to
+ * `rebuildAll` without our entities registered in it.
+ */
+import type Database from 'better-sqlite3';
+import { DataSource, EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
+
+export type ColumnType = 'text' | 'int' | 'bigint';
+
+export interface ColumnSpec {
+  name: string;
+  type: ColumnType;
+  nullable?: boolean;
+}
+
+export interface IndexSpec {
+  name: string;
+  columns: string[];
+  /** A partial index (both engines support `WHERE`). */
+  where?: string;
+  /** Kept during a rebuild, because the rebuild itself reads through it. */
+  keepDuringRebuild?: boolean;
+}
+
+export interface TableSpec {
+  name: string;
+  columns: ColumnSpec[];
+  primary: string[];
+  /** Secondary indexes: dropped before a bulk rebuild and created after it (cheaper than maintaining them row by row). */
+  indexes: IndexSpec[];
+}
+
+export type Row = Record<string, string | number | null | undefined>;
+
+/** A unit of work of one batch: rows to upsert and statements to run, executed atomically by `commit`. */
+export interface WriteBatch {
+  upsert(table: TableSpec, rows: Row[]): void;
+  /** A statement with `?` placeholders. */
+  run(sql: string, params: unknown[]): void;
+}
+
+export interface ReadModelOptions {
+  /** PostgreSQL schema, or undefined (SQLite, or the search_path default). */
+  schema?: string;
+}
+
+export class ReadModel {
+  readonly kind: 'sqlite' | 'postgres';
+  readonly schema?: string;
+  private readonly statementCache = new Map<string, Database.Statement>();
+
+  constructor(readonly dataSource: DataSource) {
+    this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
+    if (dataSource.options.type !== 'postgres' && dataSource.options.type !== 'better-sqlite3') {
+      throw new Error(`read model: unsupported TypeORM driver ${dataSource.options.type} (better-sqlite3 or postgres)`);
+    }
+    this.schema = this.kind === 'postgres' ? ((dataSource.options as { schema?: string }).schema ?? undefined) : undefined;
+  }
+
+  /** A table name, schema-qualified on PostgreSQL. */
+  t(name: string): string {
+    return this.schema ? `"${this.schema}"."${name}"` : `"${name}"`;
+  }
+
+  get sqlite(): Database.Database {
+    return (this.dataSource.driver as unknown as { databaseConnection: Database.Database }).databaseConnection;
+  }
+
+  /** `{pj_table}` tokens become (schema-qualified) table names. */
+  resolve(sql: string): string {
+    return sql.replace(/\{(pj_\w+)\}/g, (_, name: string) => this.t(name));
+  }
+
+  private pgSql(sql: string): string {
+    let index = 0;
+    return sql.replace(/\?/g, () => `$${++index}`);
+  }
+
+  /** Rows of a query with `?` placeholders; numbers come back as numbers on both engines. */
+  async all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
+    if (this.kind === 'sqlite') return this.prepare(this.resolve(sql)).all(...params) as T[];
+    const rows = (await this.dataSource.query(this.pgSql(this.resolve(sql)), params)) as Row[];
+    return rows.map(numbersOf) as T[];
+  }
+
+  async exec(sql: string): Promise<void> {
+    if (this.kind === 'sqlite') this.sqlite.exec(sql);
+    else await this.dataSource.query(sql);
+  }
+
+  private prepare(sql: string): Database.Statement {
+    let statement = this.statementCache.get(sql);
+    if (!statement) {
+      statement = this.sqlite.prepare(sql);
+      this.statementCache.set(sql, statement);
+    }
+    return statement;
+  }
+
+  async createTables(tables: TableSpec[], withIndexes: boolean): Promise<void> {
+    if (this.kind === 'postgres' && this.schema) await this.exec(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
+    for (const table of tables) {
+      const columns = table.columns.map((column) => `"${column.name}" ${sqlType(column.type, this.kind)}${column.nullable ? '' : ' NOT NULL'}`);
+      const noRowId = this.kind === 'sqlite' && table.primary.length > 1 ? ' WITHOUT ROWID' : '';
+      await this.exec(
+        `CREATE TABLE IF NOT EXISTS ${this.t(table.name)} (${columns.join(', ')}, PRIMARY KEY (${table.primary.map((c) => `"${c}"`).join(', ')}))${noRowId}`,
+      );
+      if (withIndexes) await this.createIndexes([table]);
+    }
+  }
+
+  async createIndexes(tables: TableSpec[], onlyKeptDuringRebuild = false): Promise<void> {
+    for (const table of tables) {
+      for (const index of table.indexes) {
+        if (onlyKeptDuringRebuild && !index.keepDuringRebuild) continue;
+        const where = index.where ? ` WHERE ${index.where}` : '';
+        await this.exec(`CREATE INDEX IF NOT EXISTS "${index.name}" ON ${this.t(table.name)} (${index.columns.map((c) => `"${c}"`).join(', ')})${where}`);
+      }
+    }
+    if (onlyKeptDuringRebuild) return;
+    if (this.kind === 'postgres') for (const table of tables) await this.exec(`ANALYZE ${this.t(table.name)}`);
+    else this.sqlite.exec('ANALYZE');
+  }
+
+  async dropIndexes(tables: TableSpec[]): Promise<void> {
+    for (const table of tables) {
+      for (const index of table.indexes) {
+        if (index.keepDuringRebuild) continue;
+        await this.exec(`DROP INDEX IF EXISTS ${this.schema ? `"${this.schema}".` : ''}"${index.name}"`);
+      }
+    }
+  }
+
+  async dropTables(tables: TableSpec[]): Promise<void> {
+    this.statementCache.clear();
+    for (const table of tables) await this.exec(`DROP TABLE IF EXISTS ${this.t(table.name)}`);
+  }
+
+  /** Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction. */
+  async commit(work: (batch: WriteBatch) => void): Promise<void> {
+    const operations: Array<{ table: TableSpec; rows: Row[] } | { sql: string; params: unknown[] }> = [];
+    work({
+      upsert: (table, rows) => {
+        if (rows.length > 0) operations.push({ table, rows });
+      },
+      run: (sql, params) => operations.push({ sql, params }),
+    });
+    if (this.kind === 'sqlite') {
+      const transaction = this.sqlite.transaction(() => {
+        for (const operation of operations) {
+          if ('sql' in operation) {
+            this.prepare(this.resolve(operation.sql)).run(...(operation.params as unknown[]));
+            continue;
+          }
+          const statement = this.prepare(upsertSql(this, operation.table, 1));
+          const names = operation.table.columns.map((column) => column.name);
+          for (const row of operation.rows) statement.run(...names.map((name) => row[name] ?? null));
+        }
+      });
+      transaction.immediate();
+      return;
+    }
+    const runner = this.dataSource.createQueryRunner();
+    try {
+      await runner.connect();
+      await runner.startTransaction();
+      for (const operation of operations) {
+        if ('sql' in operation) {
+          await runner.query(this.pgSql(this.resolve(operation.sql)), operation.params as unknown[]);
+          continue;
+        }
+        const names = operation.table.columns.map((column) => column.name);
+        // PostgreSQL takes at most 65,535 parameters a statement.
+        const rowsPerStatement = Math.max(1, Math.floor(60_000 / names.length));
+        for (let start = 0; start < operation.rows.length; start += rowsPerStatement) {
+          const chunk = operation.rows.slice(start, start + rowsPerStatement);
+          const params: unknown[] = [];
+          for (const row of chunk) for (const name of names) params.push(row[name] ?? null);
+          await runner.query(this.pgSql(upsertSql(this, operation.table, chunk.length)), params);
+        }
+      }
+      await runner.commitTransaction();
+    } catch (error) {
+      if (runner.isTransactionActive) await runner.rollbackTransaction();
+      throw error;
+    } finally {
+      await runner.release();
+    }
+  }
+}
+
+function upsertSql(model: ReadModel, table: TableSpec, rowCount: number): string {
+  const names = table.columns.map((column) => column.name);
+  const placeholders = `(${names.map(() => '?').join(', ')})`;
+  const values = Array.from({ length: rowCount }, () => placeholders).join(', ');
+  const updates = names.filter((name) => !table.primary.includes(name)).map((name) => `"${name}" = excluded."${name}"`);
+  const conflict = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
+  return `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) VALUES ${values} ON CONFLICT (${table.primary.map((c) => `"${c}"`).join(', ')}) ${conflict}`;
+}
+
+function sqlType(type: ColumnType, kind: 'sqlite' | 'postgres'): string {
+  if (type === 'text') return 'TEXT';
+  if (type === 'int') return 'INTEGER';
+  return kind === 'sqlite' ? 'INTEGER' : 'BIGINT';
+}
+
+/** pg returns BIGINT and SUM() as strings: every value that is an integer string of a numeric column becomes a number. */
+function numbersOf(row: Row): Row {
+  const result: Row = {};
+  for (const [key, value] of Object.entries(row)) {
+    result[key] = typeof value === 'string' && /^-?\d+$/.test(value) && NUMERIC_ALIASES.test(key) ? Number(value) : value;
+  }
+  return result;
+}
+/** Columns and aliases that hold numbers: amounts, positions, counts, days. */
+const NUMERIC_ALIASES = /(fen|position|count|days|_id_num|^id$|^source_lot_id$|year|batch|percent|^n$|score)$/i;
+
+/** The same tables as TypeORM entities, so that a DataSource can be configured with them (migrations, tooling). */
+export function entitySchemaOf(table: TableSpec): EntitySchema {
+  const columns: Record<string, EntitySchemaColumnOptions> = {};
+  for (const column of table.columns) {
+    columns[column.name] = {
+      name: column.name,
+      type: column.type === 'text' ? 'text' : column.type === 'int' ? 'integer' : 'bigint',
+      nullable: Boolean(column.nullable),
+      primary: table.primary.includes(column.name),
+    };
+  }
+  return new EntitySchema({
+    name: table.name,
+    tableName: table.name,
+    columns,
+    indices: table.indexes.map((index) => ({ name: index.name, columns: index.columns, ...(index.where ? { where: index.where } : {}) })),
+  });
+}
+
+export type ReadModelConfig = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string };
+
+/** Opens a DataSource for a read-model configuration. SQLite: WAL, synchronous=NORMAL (atomic against a process crash). */
+export async function openReadModelDataSource(config: ReadModelConfig, entities: EntitySchema[] = []): Promise<DataSource> {
+  const dataSource =
+    config.kind === 'sqlite'
+      ? new DataSource({
+          type: 'better-sqlite3',
+          database: config.filename,
+          entities,
+          synchronize: false,
+          prepareDatabase: (db: Database.Database) => {
+            db.pragma('journal_mode = WAL');
+            db.pragma('synchronous = NORMAL');
+            db.pragma('busy_timeout = 5000');
+            db.pragma('cache_size = -65536');
+          },
+        })
+      : new DataSource({ type: 'postgres', url: config.url, schema: config.schema ?? 'fundtrail_read', entities, synchronize: false, extra: { max: 4 } });
+  if (config.kind === 'sqlite' && config.filename !== ':memory:') {
+    const { mkdirSync } = await import('node:fs');
+    const { dirname } = await import('node:path');
+    mkdirSync(dirname(config.filename), { recursive: true });
+  }
+  await dataSource.initialize();
+  return dataSource;
+}

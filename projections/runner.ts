@@ -1,0 +1,228 @@
+/**
+ * The runner: feeds every projection from the event store in batches. Each batch is folded in memory and
+ * written in ONE read-model transaction together with the checkpoint rows of the projections it advanced,
+ * so a crash (even kill -9) at any point leaves every projection exactly at a batch boundary: no event is
+ * counted twice and none is lost (tests/projections/kill-resume.int.spec.ts).
+ *
+ * Several projections share one read of the log: the batch is read once and each projection folds the
+ * events after its own checkpoint. A projection with no checkpoint (new, or dropped by `rebuild`) starts at 0.
+ */
+import type { EventStore, RecordedEvent } from '../src/event-store/event-store.port';
+import { READ_BATCH_MAX } from '../src/event-store/event-store.port';
+import type { Projection, ProjectionWorker } from './projection';
+import type { ReadModel } from './read-model';
+import { PROJECTIONS } from './registry';
+import { CHECKPOINT_TABLE } from './tables';
+
+/** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
+export const BATCH_SIZE_DEFAULT = 10_000;
+
+export interface CatchUpOptions {
+  /** Stop after this position (default: the head when the call starts). */
+  until?: number;
+  /** Fold only the events that pass (the others still advance the checkpoint): used to build "the events up to a date". */
+  filter?: (event: RecordedEvent) => boolean;
+  batchSize?: number;
+  onProgress?(done: number, total: number): void;
+  /** Called after every committed batch (tests use it to die in the middle). */
+  onBatchCommitted?(position: number): void;
+}
+
+export interface ProjectionLag {
+  name: string;
+  position: number;
+  headPosition: number;
+  lag: number;
+}
+
+export class ProjectionRunner {
+  private workers = new Map<string, ProjectionWorker>();
+  private checkpoints = new Map<string, number>();
+  private initialised = false;
+  private indexesEnsured = false;
+  private queue: Promise<unknown> = Promise.resolve();
+  private subscription?: { close(): Promise<void> };
+  private scheduled?: NodeJS.Timeout;
+  lastError?: Error;
+
+  constructor(
+    readonly store: EventStore,
+    readonly db: ReadModel,
+    readonly projections: readonly Projection[] = PROJECTIONS,
+  ) {}
+
+  private get allTables() {
+    return [CHECKPOINT_TABLE, ...this.projections.flatMap((projection) => projection.tables)];
+  }
+
+  /** One thing at a time on the read model: catch-ups, rebuilds and follow-ups queue behind each other. */
+  private exclusive<T>(work: () => Promise<T>): Promise<T> {
+    const result = this.queue.then(work, work);
+    this.queue = result.catch(() => undefined);
+    return result;
+  }
+
+  private async init(): Promise<void> {
+    if (this.initialised) return;
+    await this.db.createTables([CHECKPOINT_TABLE], false);
+    const existing = await this.readCheckpoints();
+    for (const projection of this.projections) {
+      // tables of a projection that has a checkpoint exist already; a new one gets its tables (indexes follow the catch-up)
+      await this.db.createTables(projection.tables, false);
+      await this.db.createIndexes(projection.tables, true);
+      this.checkpoints.set(projection.name, existing.get(projection.name) ?? 0);
+    }
+    this.initialised = true;
+  }
+
+  private async readCheckpoints(): Promise<Map<string, number>> {
+    const rows = await this.db.all<{ name: string; position: number }>('SELECT name, position FROM {pj_checkpoint}');
+    return new Map(rows.map((row) => [row.name, Number(row.position)]));
+  }
+
+  async positions(): Promise<Map<string, number>> {
+    return this.exclusive(async () => {
+      await this.init();
+      return new Map(this.checkpoints);
+    });
+  }
+
+  async lag(): Promise<ProjectionLag[]> {
+    const positions = await this.positions();
+    const headPosition = await this.store.headPosition();
+    return this.projections.map((projection) => {
+      const position = positions.get(projection.name) ?? 0;
+      return { name: projection.name, position, headPosition, lag: Math.max(0, headPosition - position) };
+    });
+  }
+
+  /** Brings every projection up to the head (or `until`). Returns the events read and the seconds it took. */
+  catchUp(options: CatchUpOptions = {}): Promise<{ events: number; seconds: number }> {
+    return this.exclusive(() => this.catchUpUnlocked(options));
+  }
+
+  private async catchUpUnlocked(options: CatchUpOptions): Promise<{ events: number; seconds: number }> {
+    const started = process.hrtime.bigint();
+    await this.init();
+    const head = await this.store.headPosition();
+    const until = Math.min(options.until ?? head, head);
+    let from = Math.min(...this.projections.map((projection) => this.checkpoints.get(projection.name) ?? 0));
+    const total = Math.max(0, until - from);
+    const batchSize = Math.min(options.batchSize ?? BATCH_SIZE_DEFAULT, READ_BATCH_MAX);
+    let read = 0;
+    try {
+      while (from < until) {
+        const page = await this.store.readAll({ after: from, limit: Math.min(batchSize, until - from) });
+        const events = page.filter((event) => event.position <= until);
+        if (events.length === 0) break;
+        const last = events[events.length - 1].position;
+        await this.foldAndCommit(events, last, options.filter);
+        read += events.length;
+        from = last;
+        options.onBatchCommitted?.(last);
+        options.onProgress?.(Math.min(total, from - (until - total)), total);
+      }
+    } catch (error) {
+      // the in-memory state of the workers may be half-way through a batch: forget it, reload from the tables
+      this.workers.clear();
+      this.lastError = error as Error;
+      throw error;
+    }
+    if (!this.indexesEnsured) {
+      await this.db.createIndexes(this.allTables);
+      this.indexesEnsured = true;
+    }
+    this.lastError = undefined;
+    return { events: read, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  }
+
+  private async workerFor(projection: Projection): Promise<ProjectionWorker> {
+    let worker = this.workers.get(projection.name);
+    if (!worker) {
+      const fresh = (this.checkpoints.get(projection.name) ?? 0) === 0;
+      worker = await projection.open(this.db, { fresh });
+      this.workers.set(projection.name, worker);
+    }
+    return worker;
+  }
+
+  private async foldAndCommit(events: RecordedEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
+    const active: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
+    for (const projection of this.projections) {
+      const after = this.checkpoints.get(projection.name) ?? 0;
+      if (after >= last) continue;
+      active.push({ projection, worker: await this.workerFor(projection), after });
+    }
+    const kept = filter ? events.filter(filter) : events;
+    for (const { worker, after } of active) await worker.prepare(after === 0 && kept === events ? kept : kept.filter((event) => event.position > after));
+    for (const event of kept) {
+      for (const { worker, after } of active) if (event.position > after) worker.apply(event);
+    }
+    const now = new Date().toISOString();
+    await this.db.commit((batch) => {
+      for (const { worker } of active) worker.flush(batch);
+      batch.upsert(
+        CHECKPOINT_TABLE,
+        active.map(({ projection }) => ({ name: projection.name, position: last, updated_at: now })),
+      );
+    });
+    for (const { projection, worker } of active) {
+      worker.committed();
+      this.checkpoints.set(projection.name, last);
+    }
+  }
+
+  /**
+   * Drops the named projections (all by default) and refills them from the log. Secondary indexes are dropped
+   * first and created once at the end: building an index once is cheaper than maintaining it row by row.
+   */
+  rebuild(names?: string[], options: CatchUpOptions = {}): Promise<{ events: number; seconds: number }> {
+    return this.exclusive(async () => {
+      const started = process.hrtime.bigint();
+      await this.init();
+      const chosen = names && names.length > 0 ? this.projections.filter((projection) => names.includes(projection.name)) : this.projections;
+      const tables = chosen.flatMap((projection) => projection.tables);
+      await this.db.dropTables(tables);
+      await this.db.createTables(tables, false);
+      await this.db.createIndexes(tables, true);
+      await this.db.commit((batch) => {
+        for (const projection of chosen) batch.run('DELETE FROM {pj_checkpoint} WHERE name = ?', [projection.name]);
+      });
+      for (const projection of chosen) {
+        this.checkpoints.set(projection.name, 0);
+        this.workers.delete(projection.name);
+      }
+      this.indexesEnsured = false;
+      const result = await this.catchUpUnlocked(options);
+      return { events: result.events, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+    });
+  }
+
+  /** Follows the store: every new event schedules a catch-up (coalesced: one batch for a burst of events). */
+  async follow(onError: (error: Error) => void = () => undefined): Promise<void> {
+    if (this.subscription) return;
+    const head = await this.store.headPosition();
+    this.subscription = this.store.subscribe({
+      after: head,
+      onEvent: () => this.schedule(onError),
+      onError,
+    });
+    this.schedule(onError);
+  }
+
+  private schedule(onError: (error: Error) => void): void {
+    if (this.scheduled) return;
+    this.scheduled = setTimeout(() => {
+      this.scheduled = undefined;
+      this.catchUp().catch((error: Error) => onError(error));
+    }, 25);
+  }
+
+  async close(): Promise<void> {
+    if (this.scheduled) clearTimeout(this.scheduled);
+    this.scheduled = undefined;
+    await this.subscription?.close();
+    this.subscription = undefined;
+    await this.queue;
+  }
+}

@@ -1,0 +1,145 @@
+/**
+ * The read-model tables. Names are prefixed `pj_` so that they can share a database with anything else.
+ *
+ * The centre is `pj_flow`: one row per piece of money that moved (a movement of `movementsOf(event)` split
+ * by the FIFO lots it consumed). The same row is also the lot the money forms where it arrived, with what is
+ * left of it (`remaining_fen`) and when it was used up (`closed_position`, and `last_out_on`: the latest date money was taken from it). So:
+ *  - a balance as of a date/position is `SUM(in) − SUM(out)` over flows `WHERE occurred_at <= ?` / `position <= ?`;
+ *  - the lots held as of a cut are flows into the place with `occurred_at <= cut` and not closed by the cut,
+ *    minus their consumptions (`source_lot_id`) up to the cut;
+ *  - dwell time of money sent on is `dwell_days` of the flows out of a place;
+ *  - execution is the flows into (and back out of) enterprises, grouped by the lot's attribution columns.
+ */
+import type { TableSpec } from './read-model';
+
+export const CHECKPOINT_TABLE: TableSpec = {
+  name: 'pj_checkpoint',
+  columns: [
+    { name: 'name', type: 'text' },
+    { name: 'position', type: 'bigint' },
+    { name: 'updated_at', type: 'text' },
+  ],
+  primary: ['name'],
+  indexes: [],
+};
+
+export const HOLDER_TABLE: TableSpec = {
+  name: 'pj_holder',
+  columns: [
+    { name: 'holder_id', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'name_en', type: 'text', nullable: true },
+    { name: 'level', type: 'text' },
+    { name: 'county_code', type: 'text', nullable: true },
+    { name: 'county_name', type: 'text', nullable: true },
+    { name: 'registered_position', type: 'bigint' },
+  ],
+  primary: ['holder_id'],
+  indexes: [],
+};
+
+export const FUND_TABLE: TableSpec = {
+  name: 'pj_fund',
+  columns: [
+    { name: 'fund_id', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'fiscal_year', type: 'int' },
+    { name: 'budget_fen', type: 'bigint' },
+    { name: 'city_finance_holder_id', type: 'text' },
+    { name: 'appropriated_on', type: 'text' },
+    { name: 'appropriated_position', type: 'bigint' },
+  ],
+  primary: ['fund_id'],
+  indexes: [],
+};
+
+export const ALLOCATION_TABLE: TableSpec = {
+  name: 'pj_allocation',
+  columns: [
+    { name: 'fund_id', type: 'text' },
+    { name: 'allocation_id', type: 'text' },
+    { name: 'event_id', type: 'text' },
+    { name: 'document', type: 'text' },
+    { name: 'channel', type: 'text' },
+    { name: 'amount_fen', type: 'bigint' },
+    { name: 'issued_on', type: 'text' },
+    { name: 'issued_position', type: 'bigint' },
+    { name: 'reversed_on', type: 'text', nullable: true },
+    { name: 'reversed_position', type: 'bigint', nullable: true },
+  ],
+  primary: ['fund_id', 'allocation_id'],
+  indexes: [],
+};
+
+export const FLOW_TABLE: TableSpec = {
+  name: 'pj_flow',
+  columns: [
+    /** position × 1000 + the piece's sequence within its event: increasing in log order. */
+    { name: 'id', type: 'bigint' },
+    { name: 'fund_id', type: 'text' },
+    { name: 'position', type: 'bigint' },
+    { name: 'occurred_at', type: 'text' },
+    { name: 'event_id', type: 'text' },
+    { name: 'event_type', type: 'text' },
+    { name: 'reversed_type', type: 'text', nullable: true },
+    { name: 'from_kind', type: 'text' },
+    { name: 'from_id', type: 'text' },
+    { name: 'from_level', type: 'text', nullable: true },
+    { name: 'from_county', type: 'text', nullable: true },
+    { name: 'to_kind', type: 'text' },
+    { name: 'to_id', type: 'text' },
+    { name: 'to_level', type: 'text', nullable: true },
+    { name: 'to_county', type: 'text', nullable: true },
+    { name: 'amount_fen', type: 'bigint' },
+    /** The lot this piece was taken from (null when it came from outside the fund). */
+    { name: 'source_lot_id', type: 'bigint', nullable: true },
+    /** The age the piece had at its source (the source lot's age_from). */
+    { name: 'source_age_from', type: 'text', nullable: true },
+    /** Days the piece sat at its source before this move: occurred_at − source_age_from. */
+    { name: 'dwell_days', type: 'int', nullable: true },
+    /** Where the clock of the lot starts at its new place (the arrival date, or the restored one after a reversal). */
+    { name: 'age_from', type: 'text' },
+    /** Attribution carried along with the money through FIFO: allocation document, support direction, project, county. */
+    { name: 'allocation_id', type: 'text', nullable: true },
+    { name: 'direction', type: 'text', nullable: true },
+    { name: 'project_id', type: 'text', nullable: true },
+    { name: 'county_code', type: 'text', nullable: true },
+    { name: 'remaining_fen', type: 'bigint' },
+    /** The latest business date money was taken from this lot (so "used up as of date D" is closed and `last_out_on <= D`). */
+    { name: 'last_out_on', type: 'text', nullable: true },
+    { name: 'closed_position', type: 'bigint', nullable: true },
+  ],
+  primary: ['id'],
+  indexes: [
+    { name: 'pj_flow_fund_date', columns: ['fund_id', 'occurred_at'] },
+    { name: 'pj_flow_fund_position', columns: ['fund_id', 'position'] },
+    { name: 'pj_flow_source', columns: ['source_lot_id'] },
+    // open lots: the live "held now" queries, and loading an evicted place back into memory
+    { name: 'pj_flow_open', columns: ['fund_id', 'to_kind', 'to_id'], where: 'remaining_fen > 0', keepDuringRebuild: true },
+  ],
+};
+
+export const PROJECT_TABLE: TableSpec = {
+  name: 'pj_project',
+  columns: [
+    { name: 'fund_id', type: 'text' },
+    { name: 'project_id', type: 'text' },
+    { name: 'name', type: 'text' },
+    { name: 'enterprise_holder_id', type: 'text' },
+    { name: 'county_code', type: 'text' },
+    { name: 'county_name', type: 'text' },
+    { name: 'direction', type: 'text' },
+    { name: 'category', type: 'text' },
+    { name: 'batch', type: 'int' },
+    { name: 'approved_fen', type: 'bigint' },
+    { name: 'registered_on', type: 'text' },
+    { name: 'registered_position', type: 'bigint' },
+    { name: 'progress_percent', type: 'int' },
+    { name: 'closed_on', type: 'text', nullable: true },
+    { name: 'closed_position', type: 'bigint', nullable: true },
+    { name: 'cancelled_on', type: 'text', nullable: true },
+    { name: 'cancelled_position', type: 'bigint', nullable: true },
+  ],
+  primary: ['fund_id', 'project_id'],
+  indexes: [],
+};
