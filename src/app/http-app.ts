@@ -7,9 +7,10 @@ import { AllExceptionsFilter } from '../http/exception.filter';
 import { createValidationPipe } from '../http/validation';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
+import { ProjectionsModule } from '../../projections/projections.module';
 
 export async function createHttpApp(runtime: Runtime, options: { logger?: boolean } = {}): Promise<INestApplication> {
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime, [ProjectionsModule.register()]), {
     logger: options.logger === false ? false : ['error', 'warn'],
     bodyParser: false,
   });

@@ -6,9 +6,9 @@ import { loadDemo } from '../../src/app/demo-loader';
 import { HOHHOT_2022_REPORT } from '../../src/demo/hohhot-2022';
 import { formatYuan, wan } from '../../src/domain';
 import { assertLedgerInvariants } from '../support/invariants';
-import { startTestApp, storeSnapshot, type TestApp } from '../support/test-app';
+import { startTestApp, storeSnapshot, testStoreKind, type TestApp } from '../support/test-app';
 
-describe('the demo fund (呼和浩特市2022年工业高质量发展专项资金) through the ledger', () => {
+describe(`the demo fund (呼和浩特市2022年工业高质量发展专项资金) through the ledger (${testStoreKind()} event store)`, () => {
   let t: TestApp;
   beforeAll(async () => {
     t = await startTestApp();

@@ -1,8 +1,8 @@
 import { assertLedgerInvariants } from '../support/invariants';
 import { COUNTY, creditCode, setUpSmallFund } from '../support/small-fund';
-import { startTestApp, storeSnapshot, type TestApp } from '../support/test-app';
+import { startTestApp, storeSnapshot, testStoreKind, type TestApp } from '../support/test-app';
 
-describe('ledger HTTP API (end to end, embedded SQLite store)', () => {
+describe(`ledger HTTP API (end to end, ${testStoreKind()} event store)`, () => {
   let t: TestApp;
   beforeEach(async () => {
     t = await startTestApp();
@@ -156,6 +156,6 @@ describe('ledger HTTP API (end to end, embedded SQLite store)', () => {
     const docs = (await t.http().get('/docs-json').expect(200)).body;
     expect(Object.keys(docs.paths)).toEqual(expect.arrayContaining(['/api/funds/{fundId}/transfers', '/api/funds/{fundId}/payouts', '/api/holders']));
     const health = (await t.http().get('/health').expect(200)).body;
-    expect(health).toMatchObject({ status: 'ok', eventStore: 'sqlite' });
+    expect(health).toMatchObject({ status: 'ok', eventStore: testStoreKind() });
   });
 });
