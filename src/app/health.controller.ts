@@ -9,9 +9,11 @@ import type { Runtime } from './runtime';
 export class HealthController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
-  @Get() @ApiOperation({ summary: '运行状态 / health: store, head position' })
+  @Get() @ApiOperation({ summary: '运行状态 / health: store, head position, lag of each projection' })
   async health() {
     const headPosition = await this.runtime.store.headPosition();
-    return { status: 'ok', eventStore: this.runtime.store.name, headPosition };
+    // lag of each read model: events in the store it has not folded yet (0 when caught up)
+    const projections = await this.runtime.projections.lag().catch((error: Error) => ({ projections: [], lastError: error.message }));
+    return { status: 'ok', eventStore: this.runtime.store.name, headPosition, projections };
   }
 }

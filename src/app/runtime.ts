@@ -8,6 +8,7 @@ import { SqliteEventStore } from '../event-store/sqlite.event-store';
 import { Catalog } from '../ledger/catalog';
 import { Ledger } from '../ledger/ledger';
 import { LedgerQueries } from '../ledger/ledger.queries';
+import { ProjectionService } from '../../projections';
 
 export interface Runtime {
   config: AppConfig;
@@ -15,6 +16,8 @@ export interface Runtime {
   ledger: Ledger;
   catalog: Catalog;
   queries: LedgerQueries;
+  /** The read models (projections/): opened on first use, followed by the server, caught up by CLI queries. */
+  projections: ProjectionService;
   clock: () => Date;
   close(): Promise<void>;
 }
@@ -32,12 +35,15 @@ export async function createRuntime(config: AppConfig, options: { store?: EventS
   const ledger = new Ledger(store, clock);
   const catalog = new Catalog(store);
   const closers: Array<() => Promise<void>> = [];
+  const projections = new ProjectionService(store, config.readModel);
+  closers.push(() => projections.close());
   return {
     config,
     store,
     ledger,
     catalog,
     queries: new LedgerQueries(ledger, catalog, store),
+    projections,
     clock,
     async close() {
       for (const closer of closers.reverse()) await closer();

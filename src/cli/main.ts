@@ -9,6 +9,7 @@ import { ConfigError } from '../config';
 import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { LedgerRefusal } from '../domain';
 import { registerLedgerCommands } from './ledger.commands';
+import { registerProjectionCommands } from '../../projections/cli';
 
 export function buildProgram(): Command {
   const program = new Command();
@@ -17,6 +18,7 @@ export function buildProgram(): Command {
     .description('Fundtrail 专项资金追踪账本 — an event-sourced ledger for special funds')
     .showHelpAfterError();
   registerLedgerCommands(program);
+  registerProjectionCommands(program);
   return program;
 }
 

@@ -1,0 +1,91 @@
+/**
+ * HTTP: `GET /api/funds/:fundId/balances | dwell | execution | held-up` with `?asOf=YYYY-MM-DD` and/or
+ * `?atPosition=N` (and `?base=budget|allocated` for execution). Every answer is read from a read model that
+ * caught up with the store first. The module starts the runner's follow loop when the app starts.
+ */
+import { Controller, type DynamicModule, Get, Inject, Logger, Module, NotFoundException, type OnApplicationBootstrap, Param, Query } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
+import { Type } from 'class-transformer';
+import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
+import type { Runtime } from '../src/app/runtime';
+import { RUNTIME } from '../src/app/tokens';
+import { present } from '../src/shared/present';
+import { type Cut, type ExecutionBase, FundNotFoundError, QUERIES, type QueryName } from './queries';
+
+export class CutQueryDto {
+  @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'asOf must be a business date YYYY-MM-DD' })
+  asOf?: string;
+
+  @IsOptional() @Type(() => Number) @IsInt() @Min(0)
+  atPosition?: number;
+
+  @IsOptional() @IsIn(['budget', 'allocated'])
+  base?: ExecutionBase;
+}
+
+@ApiTags('projections')
+@Controller('api/funds/:fundId')
+export class ProjectionsController {
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  private async answer(name: QueryName, fundId: string, query: CutQueryDto): Promise<unknown> {
+    const cut: Cut = { ...(query.asOf ? { asOf: query.asOf } : {}), ...(query.atPosition !== undefined ? { atPosition: query.atPosition } : {}), today: this.runtime.clock().toISOString().slice(0, 10) };
+    try {
+      const service = this.runtime.projections;
+      if (name === 'execution' && query.base) {
+        const { executionQuery } = await import('./queries');
+        await service.catchUp();
+        return present(await executionQuery(await service.db(), fundId, cut, query.base));
+      }
+      return present(await service.query(name, fundId, cut));
+    } catch (error) {
+      if (error instanceof FundNotFoundError) {
+        throw new NotFoundException({
+          error: 'unknown-fund',
+          message: `专项资金 ${fundId} 不存在（或在该时点尚未设立） / fund ${fundId} not found at this cut`,
+          message_zh: `专项资金 ${fundId} 不存在（或在该时点尚未设立）`,
+          message_en: `fund ${fundId} does not exist (at this cut)`,
+        });
+      }
+      throw error;
+    }
+  }
+
+  @Get('balances') @ApiOperation({ summary: '余额 / balances per holder, level, county; in transit; unallocated; conservation' })
+  balances(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
+    return this.answer('balances', fundId, query);
+  }
+
+  @Get('dwell') @ApiOperation({ summary: '滞留时间 / dwell time (FIFO): held lots with aging buckets, dwell of money sent on' })
+  dwell(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
+    return this.answer('dwell', fundId, query);
+  }
+
+  @Get('execution') @ApiOperation({ summary: '预算执行率 / execution rate with numerator, base and formula; by document, county, direction, month; arrival rate per level' })
+  execution(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
+    return this.answer('execution', fundId, query);
+  }
+
+  @Get('held-up') @ApiOperation({ summary: '资金滞留 / where money is held up, with the projects and enterprises waiting' })
+  heldUp(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
+    return this.answer('held-up', fundId, query);
+  }
+}
+
+@Module({})
+export class ProjectionsModule implements OnApplicationBootstrap {
+  private readonly logger = new Logger('Projections');
+
+  constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
+
+  static register(): DynamicModule {
+    return { module: ProjectionsModule, controllers: [ProjectionsController] };
+  }
+
+  /** Catch up and follow in the background: the server answers at once, queries wait for the catch-up. */
+  onApplicationBootstrap(): void {
+    this.runtime.projections.start((error) => this.logger.error(`projection runner: ${error.message}`)).catch((error: Error) => this.logger.error(error.message));
+  }
+}
+
+export { QUERIES };
