@@ -1,0 +1,105 @@
+/**
+ * Runs the alert service: on every new event of the log (a subscription, coalesced) and on a timer (days pass
+ * without any event, and back-offs fall due). Time comes from the injected clock and timers, so tests move time
+ * forward without waiting. One tick: evaluate → record deliveries (outbox) → send what is due.
+ */
+import { Logger } from '@nestjs/common';
+import type { Subscription } from '../event-store/event-store.port';
+import type { AlertService } from './alert-service';
+
+export interface Timers {
+  setInterval(callback: () => void, ms: number): unknown;
+  clearInterval(handle: unknown): void;
+  setTimeout(callback: () => void, ms: number): unknown;
+  clearTimeout(handle: unknown): void;
+}
+
+export const REAL_TIMERS: Timers = {
+  setInterval: (callback, ms) => {
+    const handle = setInterval(callback, ms);
+    handle.unref();
+    return handle;
+  },
+  clearInterval: (handle) => clearInterval(handle as NodeJS.Timeout),
+  setTimeout: (callback, ms) => setTimeout(callback, ms),
+  clearTimeout: (handle) => clearTimeout(handle as NodeJS.Timeout),
+};
+
+/** Events that are the engine's own bookkeeping do not need another tick. */
+const QUIET_TYPES: ReadonlySet<string> = new Set(['DeliverySucceeded', 'DeliveryFailed', 'DeliveryDeadLettered', 'AlertAcknowledged', 'AlertResolved']);
+/** New events within this window are handled by one tick. */
+export const COALESCE_MS = 25;
+
+export class AlertEngine {
+  private readonly logger = new Logger('Alerts');
+  private subscription?: Subscription;
+  private interval?: unknown;
+  private pending?: unknown;
+  private running: Promise<void> = Promise.resolve();
+  private stopped = true;
+  private ticks = 0;
+
+  constructor(
+    readonly service: AlertService,
+    private readonly options: { intervalMs: number; timers?: Timers },
+  ) {}
+
+  private get timers(): Timers {
+    return this.options.timers ?? REAL_TIMERS;
+  }
+
+  async start(): Promise<void> {
+    this.stopped = false;
+    await this.service.catchUp();
+    const head = await this.service.store.headPosition();
+    this.subscription = this.service.store.subscribe({
+      after: head,
+      onEvent: (event) => {
+        if (!QUIET_TYPES.has(event.type)) this.kick();
+      },
+      onError: (error) => this.logger.warn(`subscription: ${error.message}`),
+    });
+    this.interval = this.timers.setInterval(() => void this.tick({ all: true }), this.options.intervalMs);
+    // a restart between a raise and its delivery: the first tick records and sends what is owed
+    await this.tick({ all: true });
+  }
+
+  /** Coalesces a burst of events into one tick. */
+  kick(): void {
+    if (this.stopped || this.pending !== undefined) return;
+    this.pending = this.timers.setTimeout(() => {
+      this.pending = undefined;
+      void this.tick({});
+    }, COALESCE_MS);
+  }
+
+  /** One pass; passes never overlap. `all` re-evaluates every fund (the date may have changed). */
+  tick(options: { all?: boolean } = {}): Promise<void> {
+    const run = this.running.then(async () => {
+      if (this.stopped) return;
+      try {
+        this.ticks++;
+        await this.service.evaluate({ all: options.all });
+        await this.service.scheduleDeliveries();
+        await this.service.dispatchDue();
+      } catch (error) {
+        this.logger.error(`tick failed: ${(error as Error).stack ?? String(error)}`);
+      }
+    });
+    this.running = run;
+    return run;
+  }
+
+  get tickCount(): number {
+    return this.ticks;
+  }
+
+  async stop(): Promise<void> {
+    this.stopped = true;
+    if (this.interval !== undefined) this.timers.clearInterval(this.interval);
+    if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
+    this.pending = undefined;
+    await this.subscription?.close();
+    await this.running;
+  }
+}
