@@ -99,6 +99,10 @@ export const FLOW_TABLE: TableSpec = {
     { name: 'dwell_days', type: 'int', nullable: true },
     /** Where the clock of the lot starts at its new place (the arrival date, or the restored one after a reversal). */
     { name: 'age_from', type: 'text' },
+    { name: 'origin_event_id', type: 'text' },
+    { name: 'back_age_from', type: 'text', nullable: true },
+    { name: 'back_origin_event_id', type: 'text', nullable: true },
+    { name: 'back_back_age_from', type: 'text', nullable: true },
     /** Attribution carried along with the money through FIFO: allocation document, support direction, project, county. */
     { name: 'allocation_id', type: 'text', nullable: true },
     { name: 'direction', type: 'text', nullable: true },

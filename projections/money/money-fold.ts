@@ -12,9 +12,11 @@
  *   attribution agrees with the ledger's own allocation accounting), and a reversal takes the lots that the
  *   reversed event created first (it pulls back exactly the money that moved).
  * - Age after a reversal: the money goes back to the place it came from as lots keeping the age they had
- *   there before the reversed event (`source_age_from`): a reversed payout returns to the payer's books as
- *   if it had never left. If the reversed event's lots were already gone (the money moved on and the
- *   reversal took other money), the returned lot's age starts at the reversal date.
+ *   there before the reversed event (`back_age_from`): a reversed payout returns to the payer's books as
+ *   if it had never left; a reversed receipt returns to transit with its transit age, and reversing the send
+ *   after that returns it to the sender with the sender's age (two levels are remembered). If the reversed
+ *   event's lots were already gone (the money moved on and the reversal took other money), the returned
+ *   lot's age starts at the reversal date.
  * - Every other arrival starts a new clock at its business date: dwell time is per holder, "how long did
  *   this money sit here", which is what the evaluation's "滞留" is about.
  * - Attribution (allocation document, support direction, project, county) travels with the money through
@@ -47,6 +49,12 @@ export interface Lot {
   source_age_from: string | null;
   dwell_days: number | null;
   age_from: string;
+  /** The event whose reversal pulls this lot back (its creator; for a lot restored by a reversal, the original's creator). */
+  origin_event_id: string;
+  /** What a reversal of origin_event_id restores at the place the money came from: its age there, and one level further back. */
+  back_age_from: string | null;
+  back_origin_event_id: string | null;
+  back_back_age_from: string | null;
   allocation_id: string | null;
   direction: string | null;
   project_id: string | null;
@@ -137,8 +145,8 @@ interface MoveContext {
   date: string;
   reversedType: string | null;
   prefer?: (lot: Lot) => boolean;
-  /** Where the piece's new clock starts; default: the move's date. */
-  ageOf?: (piece: Lot) => string;
+  /** A reversal: the event it reverses (its lots are taken first and restored with their earlier ages). */
+  reversedEventId?: string;
   stamp?: Partial<Pick<Lot, 'allocation_id' | 'direction' | 'project_id' | 'county_code'>>;
   /** Level and county of a transit place: those of the holder the money is heading to. */
   transitTarget?: { level: string | null; county: string | null };
@@ -314,8 +322,8 @@ export class MoneyFold {
           date,
           reversedType: data.reversedType,
           ...(giverHolder ? { transitTarget: { level: giverHolder.level, county: giverHolder.countyCode } } : {}),
-          prefer: (lot) => lot.event_id === reversedEventId,
-          ageOf: (piece) => (piece.event_id === reversedEventId && piece.source_age_from ? piece.source_age_from : date),
+          prefer: (lot) => lot.origin_event_id === reversedEventId,
+          reversedEventId,
         });
         return;
       }
@@ -345,9 +353,27 @@ export class MoneyFold {
       // money back in the unallocated budget is no longer earmarked by any document
       if (movement.to.kind === 'unallocated') stamp.allocation_id = null;
       const fromAttributes = movement.from.kind === 'transit' ? { ...from, level: piece.lot.to_level, county: piece.lot.to_county } : from;
-      const ageFrom = context.ageOf ? context.ageOf(piece.lot) : date;
-      this.addLot(toKey, to.level, this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, ageFrom));
+      const lot = this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, date);
+      if (context.reversedEventId !== undefined) this.restore(lot, piece.lot, context.reversedEventId);
+      this.addLot(toKey, to.level, lot);
     }
+  }
+
+  /**
+   * A reversal gives the money back the identity it had before the reversed move: the age at its earlier place
+   * and what a further reversal would need (two levels are kept: e.g. reverse a receipt, then the send).
+   * Money the reversed event did not create (it had moved on) starts a new clock at the reversal date.
+   */
+  private restore(lot: Lot, piece: Lot, reversedEventId: string): void {
+    if (piece.origin_event_id !== reversedEventId || piece.back_age_from === null) {
+      lot.back_age_from = lot.back_origin_event_id = lot.back_back_age_from = null;
+      return;
+    }
+    lot.age_from = piece.back_age_from;
+    lot.origin_event_id = piece.back_origin_event_id ?? lot.event_id;
+    lot.back_age_from = piece.back_back_age_from;
+    lot.back_origin_event_id = null;
+    lot.back_back_age_from = null;
   }
 
   private attributesOf(place: Place, context: MoveContext, side: 'from' | 'to'): { kind: string; id: string; level: string | null; county: string | null } {
@@ -394,6 +420,10 @@ export class MoneyFold {
       source_age_from: source ? source.age_from : null,
       dwell_days: source ? daysBetween(source.age_from, context.date) : null,
       age_from: ageFrom,
+      origin_event_id: context.event.eventId,
+      back_age_from: source ? source.age_from : null,
+      back_origin_event_id: source ? source.origin_event_id : null,
+      back_back_age_from: source ? source.back_age_from : null,
       allocation_id: stamp.allocation_id ?? null,
       direction: stamp.direction ?? null,
       project_id: stamp.project_id ?? null,
