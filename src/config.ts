@@ -37,6 +37,54 @@ export class EnvironmentDto {
 
   @IsOptional() @IsIn(['true', 'false'])
   FUNDTRAIL_DEMO?: 'true' | 'false';
+
+  // ---- security (docs/security.md)
+
+  @IsOptional() @IsIn(['development', 'production', 'test'], { message: 'must be development, production or test' })
+  FUNDTRAIL_ENV?: 'development' | 'production' | 'test';
+
+  @IsOptional() @IsString()
+  NODE_ENV?: string;
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'must be true or false (the demo user printed by npm start)' })
+  FUNDTRAIL_DEMO_USER?: 'true' | 'false';
+
+  @IsOptional() @IsString()
+  FUNDTRAIL_CORS_ORIGINS?: string;
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of minutes' }) @Min(5) @Max(43_200)
+  FUNDTRAIL_SESSION_TTL_MINUTES?: number;
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of days' }) @Min(1) @Max(3_650)
+  FUNDTRAIL_API_TOKEN_TTL_DAYS_MAX?: number;
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of requests a minute' }) @Min(1) @Max(100_000)
+  FUNDTRAIL_RATE_LOGIN_PER_MINUTE?: number;
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of requests a minute' }) @Min(1) @Max(1_000_000)
+  FUNDTRAIL_RATE_WRITES_PER_MINUTE?: number;
+
+  @IsOptional() @IsIn(['true', 'false'], { message: 'must be true or false (trust X-Forwarded-For from one proxy in front)' })
+  FUNDTRAIL_TRUST_PROXY?: 'true' | 'false';
+}
+
+/** Variables read as whole numbers (a wrong value is reported as given). */
+const INTEGER_VARIABLES = ['PORT', 'FUNDTRAIL_SESSION_TTL_MINUTES', 'FUNDTRAIL_API_TOKEN_TTL_DAYS_MAX', 'FUNDTRAIL_RATE_LOGIN_PER_MINUTE', 'FUNDTRAIL_RATE_WRITES_PER_MINUTE'] as const;
+
+export interface SecurityConfig {
+  /** FUNDTRAIL_ENV=production or NODE_ENV=production: refuses to start without real credentials. */
+  production: boolean;
+  /** Create (or refresh) the demo user with a random password at `npm start`. */
+  demoUser: boolean;
+  /** Browser origins allowed by CORS; empty: closed. */
+  corsOrigins: string[];
+  sessionTtlMinutes: number;
+  apiTokenTtlDaysMax: number;
+  loginPerMinute: number;
+  writesPerMinute: number;
+  trustProxy: boolean;
+  /** users, tokens and the security log */
+  authFilename: string;
 }
 
 export type EventStoreConfig =
@@ -52,6 +100,7 @@ export interface AppConfig {
   readModel: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string };
   /** Load the demo fund into an empty store at start-up. */
   demo: boolean;
+  security: SecurityConfig;
 }
 
 export class ConfigError extends Error {
@@ -62,7 +111,11 @@ export class ConfigError extends Error {
 }
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
-  const raw = { ...env, PORT: env.PORT === undefined || env.PORT === '' ? undefined : Number.isNaN(Number(env.PORT)) ? env.PORT : Number(env.PORT) };
+  const raw: Record<string, unknown> = { ...env };
+  for (const name of INTEGER_VARIABLES) {
+    const text = env[name];
+    raw[name] = text === undefined || text === '' ? undefined : Number.isNaN(Number(text)) ? text : Number(text);
+  }
   const dto = plainToInstance(EnvironmentDto, raw);
   const errors = validateSync(dto, { whitelist: false, forbidUnknownValues: false });
   const problems = errors.map((error) => `${error.property}=${JSON.stringify(error.value)}: ${Object.values(error.constraints ?? {}).join('; ')}`);
@@ -81,6 +134,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
   const readModelKind = dto.FUNDTRAIL_READ_MODEL ?? (kind === 'sqlite' ? 'sqlite' : dto.FUNDTRAIL_READ_MODEL_URL || dto.FUNDTRAIL_POSTGRES_URL ? 'postgres' : 'sqlite');
   const readModelUrl = dto.FUNDTRAIL_READ_MODEL_URL ?? dto.FUNDTRAIL_POSTGRES_URL;
   if (readModelKind === 'postgres' && !readModelUrl) problems.push('FUNDTRAIL_READ_MODEL_URL is required when FUNDTRAIL_READ_MODEL=postgres');
+  const security = securityConfig(dto, dataDir, problems);
   if (problems.length > 0) throw new ConfigError(problems);
   return {
     port: dto.PORT ?? 3000,
@@ -92,5 +146,34 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): AppConfig {
         ? { kind: 'postgres', url: readModelUrl!, schema: dto.FUNDTRAIL_POSTGRES_SCHEMA }
         : { kind: 'sqlite', filename: resolve(dataDir, 'read-models.db') },
     demo: (dto.FUNDTRAIL_DEMO ?? 'true') === 'true',
+    security,
+  };
+}
+
+function securityConfig(dto: EnvironmentDto, dataDir: string, problems: string[]): SecurityConfig {
+  const production = dto.FUNDTRAIL_ENV === 'production' || (dto.FUNDTRAIL_ENV === undefined && dto.NODE_ENV === 'production');
+  const corsOrigins = (dto.FUNDTRAIL_CORS_ORIGINS ?? '')
+    .split(',')
+    .map((origin) => origin.trim())
+    .filter(Boolean);
+  for (const origin of corsOrigins) {
+    // an exact origin, never a wildcard: scheme, host and optional port, nothing after
+    if (!/^https?:\/\/[A-Za-z0-9.-]+(:\d{1,5})?$/.test(origin)) {
+      problems.push(`FUNDTRAIL_CORS_ORIGINS: ${JSON.stringify(origin)} is not an origin like https://fund.example.gov.cn (no wildcard, no path)`);
+    } else if (production && origin.startsWith('http://')) {
+      problems.push(`FUNDTRAIL_CORS_ORIGINS: ${JSON.stringify(origin)} must use https:// in production`);
+    }
+  }
+  if (production && dto.FUNDTRAIL_DEMO_USER === 'true') problems.push('FUNDTRAIL_DEMO_USER=true is not allowed in production: create a real administrator (fundtrail users create-admin)');
+  return {
+    production,
+    demoUser: dto.FUNDTRAIL_DEMO_USER === undefined ? !production : dto.FUNDTRAIL_DEMO_USER === 'true',
+    corsOrigins,
+    sessionTtlMinutes: dto.FUNDTRAIL_SESSION_TTL_MINUTES ?? 480,
+    apiTokenTtlDaysMax: dto.FUNDTRAIL_API_TOKEN_TTL_DAYS_MAX ?? 365,
+    loginPerMinute: dto.FUNDTRAIL_RATE_LOGIN_PER_MINUTE ?? 10,
+    writesPerMinute: dto.FUNDTRAIL_RATE_WRITES_PER_MINUTE ?? 600,
+    trustProxy: dto.FUNDTRAIL_TRUST_PROXY === 'true',
+    authFilename: resolve(dataDir, 'auth.db'),
   };
 }
