@@ -295,9 +295,17 @@ interface FundSim {
 
 const MS_PER_DAY = 86_400_000;
 const FEN_PER_WAN = 1_000_000;
-/** Events per project on average (registration, 3 progress reports, 1.75 payouts, 0.5 closes) plus transfers. */
-const EVENTS_PER_PROJECT = 6.3;
-const TRANSFER_EVENTS_PER_FUND = 700;
+/** Events per project on average: registration, 3 progress reports, 1.75 payouts, 0.5 closes (measured 6.2). */
+const EVENTS_PER_PROJECT = 6.2;
+/** Transfer events per (allocation, county touched): 2 tranches × (sent + received) × 2 levels, parks, corrections, returns. */
+const EVENTS_PER_COUNTY_CHANNEL = 9.6;
+
+/** The natural size of one fund with this many projects (checked against whole histories: within 2%). */
+function estimatedFundEvents(projects: number, countiesPerCity: number): number {
+  const perChannel = projects / CHANNELS.length;
+  const countiesTouched = countiesPerCity * (1 - (1 - 1 / countiesPerCity) ** perChannel);
+  return projects * EVENTS_PER_PROJECT + CHANNELS.length * countiesTouched * EVENTS_PER_COUNTY_CHANNEL + 10;
+}
 
 export function* syntheticHistory(overrides: Partial<SyntheticOptions> = {}): Generator<SyntheticAppend> {
   const options: SyntheticOptions = { ...DEFAULT_SYNTHETIC, ...overrides };
@@ -312,8 +320,9 @@ export function* syntheticHistory(overrides: Partial<SyntheticOptions> = {}): Ge
   const dayOf = (year: number, month: number, date: number): number => Math.floor(Date.UTC(year, month - 1, date) / MS_PER_DAY) - epochDay;
 
   // calibrate the projects per fund so that the natural history slightly exceeds the requested size
-  const perFund = Math.max(200, ((options.events - province.holders.length) / options.funds) * 1.15);
-  const projectsPerFund = Math.max(6, Math.round((perFund - TRANSFER_EVENTS_PER_FUND) / EVENTS_PER_PROJECT));
+  const perFund = ((options.events - province.holders.length) / options.funds) * 1.1;
+  let projectsPerFund = 6;
+  while (estimatedFundEvents(projectsPerFund, options.countiesPerCity) < perFund) projectsPerFund = Math.ceil(projectsPerFund * 1.05);
 
   let emitted = 0;
   let recordedDay = -1;
@@ -967,6 +976,16 @@ export function* syntheticEvents(overrides: Partial<SyntheticOptions> = {}): Gen
     let version = append.expectedVersion;
     for (const event of append.events) yield { streamId: append.streamId, version: ++version, event };
   }
+}
+
+/** The fund ids of a synthetic history and their fiscal years (the last funds may be cut off by `events`). */
+export function syntheticFundIds(overrides: Partial<SyntheticOptions> = {}): Array<{ fundId: string; fiscalYear: number }> {
+  const options: SyntheticOptions = { ...DEFAULT_SYNTHETIC, ...overrides };
+  const fundsPerYear = Math.ceil(options.funds / options.years);
+  return Array.from({ length: options.funds }, (_, i) => {
+    const fiscalYear = options.firstYear + Math.min(options.years - 1, Math.floor(i / fundsPerYear));
+    return { fundId: `synth-${fiscalYear}-${String(i).padStart(3, '0')}`, fiscalYear };
+  });
 }
 
 /** The levels of the synthetic holders, for reports. */
