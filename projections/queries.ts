@@ -301,7 +301,7 @@ export async function dwellQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
     `SELECT position, MIN(event_id) AS event_id, MIN(event_type) AS event_type, MIN(occurred_at) AS occurred_at, from_id, MIN(to_kind) AS to_kind, MIN(to_id) AS to_id,
             SUM(amount_fen) AS fen, SUM(amount_fen * dwell_days) AS fen_days, MAX(dwell_days) AS max_days
        FROM {pj_flow} WHERE fund_id = ? AND from_kind = 'holder'${where.sql}
-      GROUP BY position, from_id ORDER BY position DESC LIMIT ${TRANSFERS_OUT_MAX}`,
+      GROUP BY position, from_id ORDER BY position DESC, from_id LIMIT ${TRANSFERS_OUT_MAX}`,
     [fundId, ...where.params],
   );
   const ids = [...places.filter((p) => p.kind === 'holder').map((p) => p.id), ...sentRows.filter((r) => r.kind === 'holder').map((r) => r.id), ...transfersOut.map((r) => String(r.to_id))];
@@ -316,8 +316,8 @@ export async function dwellQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
       countyCode: holder?.county_code ?? null,
     };
   };
-  const heldRows = places.map((aging) => ({ ...describe(aging.kind, aging.id), ...aging, kind: undefined, id: undefined }));
-  heldRows.sort((a, b) => b.fenDays - a.fenDays);
+  const heldRows = places.map(({ kind, id, ...aging }) => ({ ...describe(kind, id), ...aging }));
+  heldRows.sort((a, b) => b.fenDays - a.fenDays || `${a.place}|${a.holderId ?? a.name}`.localeCompare(`${b.place}|${b.holderId ?? b.name}`));
   const group = (rows: typeof heldRows, keyOf: (row: (typeof heldRows)[number]) => string | null) => {
     const groups = new Map<string, Aging & { key: string }>();
     for (const row of rows) {
@@ -344,7 +344,7 @@ export async function dwellQuery(db: ReadModel, fundId: string, cut: Cut = {}) {
       longestDwellDays: Number(row.max_days),
     };
   });
-  sent.sort((a, b) => b.weightedMeanDwellDays - a.weightedMeanDwellDays || a.name.localeCompare(b.name));
+  sent.sort((a, b) => b.weightedMeanDwellDays - a.weightedMeanDwellDays || `${a.place}|${a.holderId ?? a.name}`.localeCompare(`${b.place}|${b.holderId ?? b.name}`));
   const sentGroup = (keyOf: (row: (typeof sent)[number]) => string | null) => {
     const groups = new Map<string, { key: string; sentFen: number; fenDays: number; longestDwellDays: number }>();
     for (const row of sent) {
