@@ -51,7 +51,8 @@ export class AlertsModule {
         {
           provide: AlertService,
           inject: [RUNTIME, 'ALERTS_SENDER'],
-          useFactory: (runtime: Runtime, sender: AlertSender) => new AlertService(runtime.store, runtime.clock, { sender, retry: options.retry }),
+          // read through the runtime on every call, so that a test can move the alert clock alone
+          useFactory: (runtime: Runtime, sender: AlertSender) => new AlertService(runtime.store, () => runtime.clock(), { sender, retry: options.retry }),
         },
         {
           provide: AlertEngine,

@@ -91,7 +91,8 @@ export function decideSetPolicy(command: SetAlertPolicy, current: AlertPolicy): 
   const next: AlertPolicy = {
     fundId: current.fundId,
     version: current.version + 1,
-    limitDays: { ...current.limitDays, ...(command.limitDays ?? {}) },
+    // only the levels the command names (a DTO may carry the others as undefined)
+    limitDays: { ...current.limitDays, ...Object.fromEntries(Object.entries(command.limitDays ?? {}).filter(([, days]) => days !== undefined)) },
     projectPayoutWaitDays: command.projectPayoutWaitDays ?? current.projectPayoutWaitDays,
     warningFraction: command.warningFraction ?? current.warningFraction,
     escalationMultiple: command.escalationMultiple ?? current.escalationMultiple,
