@@ -200,6 +200,11 @@ export class MoneyFold {
     this.dirtyFunds.length = 0;
     this.dirtyAllocations.clear();
     for (const [key, entry] of this.places) {
+      // empty places (a transfer received, a holder that sent everything on) are forgotten: memory stays bounded
+      if (entry.lots.length === 0 && entry.complete) {
+        this.places.delete(key);
+        continue;
+      }
       if (entry.level !== null && TERMINAL_LEVELS.has(entry.level)) {
         this.places.delete(key);
         this.evicted.add(key);
@@ -470,7 +475,8 @@ export class MoneyFold {
       throw new Error(`invariant: ${key} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
     }
     entry.lots = entry.lots.filter((lot) => lot.remaining_fen > 0);
-    if (entry.lots.length === 0 && entry.complete) this.places.delete(key);
+    // an emptied place stays in memory (known complete) until the batch commits: a credit and a debit may
+    // still follow in this batch, and only after the commit do the tables know it is empty
     return pieces;
   }
 }
