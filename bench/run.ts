@@ -157,7 +157,7 @@ async function main(): Promise<void> {
       const sizes =
         store === 'sqlite'
           ? { single: quick ? 5_000 : 20_000, batch: quick ? 50_000 : 200_000 }
-          : { single: quick ? 1_000 : 3_000, batch: quick ? 20_000 : 100_000 };
+          : { single: quick ? 300 : 1_000, batch: quick ? 20_000 : 100_000 };
       for (const mode of ['single', 'batch'] as const) {
         for (const writers of [1, 4]) {
           const target = store === 'sqlite' ? join(config.dataDir, `append-${mode}-${writers}.sqlite`) : `ft_bench_append_${mode}_${writers}`;
