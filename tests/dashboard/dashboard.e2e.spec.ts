@@ -1,0 +1,204 @@
+/**
+ * The dashboard in headless Chromium against the app with the demo fund: every page loads without a
+ * console error, the Sankey's totals equal the API's, the date slider changes the numbers, the public
+ * page works without signing in. Screenshots of each page go to docs/screenshots/.
+ */
+import { FUND_ID, type Dashboard, type WatchedPage, openPage, ready, screenshot, startDashboard } from './browser';
+
+jest.setTimeout(60_000);
+
+let dashboard: Dashboard;
+let signedIn: WatchedPage;
+
+const api = async (path: string) => {
+  const response = await dashboard.app.http().get(path);
+  if (response.status !== 200) throw new Error(`${path}: ${response.status} ${JSON.stringify(response.body)}`);
+  return response.body;
+};
+
+/** 万元 with two decimals and grouping, as the page shows it. */
+const wan = (yuan: string) => {
+  const [whole, decimals] = yuan.split('.');
+  const fen = Number(whole) * 100 + Number(decimals);
+  const hundredths = Math.floor((fen + 5_000) / 10_000);
+  return `${String(Math.floor(hundredths / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${String(hundredths % 100).padStart(2, '0')}`;
+};
+
+const kpiText = (page: WatchedPage['page'], name: string) => page.locator(`[data-kpi="${name}"] .kpi-value`).innerText();
+
+beforeAll(async () => {
+  dashboard = await startDashboard();
+  signedIn = await openPage(dashboard, dashboard.app.adminToken);
+});
+
+afterAll(async () => {
+  await dashboard?.close();
+});
+
+afterEach(() => {
+  // each test reads the problems of its own page(s); a leftover means a test forgot to look
+  signedIn.problems.length = 0;
+});
+
+test('/ opens the overview; the Sankey’s totals equal the fund API’s', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/`);
+  await ready(page, 'overview');
+  await page.waitForFunction(() => Boolean(document.querySelector('.chart.sankey canvas')));
+  const fund = await api(`/api/funds/${FUND_ID}`);
+  const balances = await api(`/api/funds/${FUND_ID}/balances`);
+  const sankey = await page.evaluate(() => (window as unknown as { fundtrail: { sankey: { totals: Record<string, string> } } }).fundtrail.sankey);
+  expect(sankey.totals.budget).toBe(fund.budget);
+  expect(sankey.totals.city).toBe(fund.allocated);
+  expect(sankey.totals.enterprise).toBe(fund.paidToEnterprises);
+  expect(sankey.totals.enterprise).toBe(balances.atEnterprises);
+  expect(sankey.totals.pool).toBe('18046500.00');
+  // what the chart itself draws (万元) agrees to the fen
+  const drawn = await page.evaluate(() => {
+    const chart = (window as unknown as { echarts: { getInstanceByDom(node: Element): { getOption(): { series: Array<{ links: Array<{ source: string; target: string; value: number }> }> } } } }).echarts.getInstanceByDom(document.querySelector('.chart.sankey')!);
+    const links = chart.getOption().series[0].links;
+    const into = (node: string) => links.filter((link) => link.target === node).reduce((sum, link) => sum + link.value, 0);
+    const out = (node: string) => links.filter((link) => link.source === node).reduce((sum, link) => sum + link.value, 0);
+    return { budget: out('budget'), enterprise: into('enterprise'), allocated: into('city') };
+  });
+  expect(drawn.budget).toBeCloseTo(Number(fund.budget) / 10_000, 4);
+  expect(drawn.enterprise).toBeCloseTo(Number(fund.paidToEnterprises) / 10_000, 4);
+  expect(drawn.allocated).toBeCloseTo(Number(fund.allocated) / 10_000, 4);
+  // the headline figures, in 万元 with two decimals
+  expect(await kpiText(page, 'budget')).toBe(`${wan(fund.budget)} 万元`);
+  expect(await kpiText(page, 'paid')).toBe('2,351.02 万元');
+  expect(await kpiText(page, 'allocated')).toBe(`${wan(fund.allocated)} 万元`);
+  const execution = await api(`/api/funds/${FUND_ID}/execution`);
+  expect(await page.locator('[data-rate="execution-budget"] .rate-value').innerText()).toBe(execution.rates.budget.rate);
+  expect(execution.rates.budget.rate).toBe('15.67%');
+  await expect(page.locator('[data-rate="execution-budget"] .rate-formula').innerText()).resolves.toContain('÷');
+  await expect(page.locator('h1').innerText()).resolves.toMatch(/\d{4}年\d{1,2}月\d{1,2}日/);
+  await screenshot(page, 'overview');
+  expect(problems).toEqual([]);
+});
+
+test('the date slider redraws the overview as of that day, equal to the projections at that date', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/overview`);
+  await ready(page, 'overview');
+  const before = await kpiText(page, 'paid');
+  // drag the slider to 2022-10-31 (days from the first event)
+  const first = await page.evaluate(() => (window as unknown as { fundtrail: { state: { first: string } } }).fundtrail.state.first);
+  const offset = (Date.parse('2022-10-31') - Date.parse(first)) / 86_400_000;
+  await page.locator('#asof').evaluate((slider: HTMLInputElement, value) => {
+    slider.value = String(value);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+  }, offset);
+  await page.waitForFunction(() => document.getElementById('view')?.dataset.asOf === '2022-10-31' && document.body.dataset.state === 'ready');
+  await expect(page.locator('#asof-text').innerText()).resolves.toBe('2022年10月31日');
+  const balances = await api(`/api/funds/${FUND_ID}/balances?asOf=2022-10-31`);
+  const after = await kpiText(page, 'paid');
+  expect(after).not.toBe(before);
+  expect(after).toBe(`${wan(balances.atEnterprises)} 万元`);
+  const sankey = await page.evaluate(() => (window as unknown as { fundtrail: { sankey: { asOf: string; totals: Record<string, string> } } }).fundtrail.sankey);
+  expect(sankey.asOf).toBe('2022-10-31');
+  expect(sankey.totals.enterprise).toBe(balances.atEnterprises);
+  expect(sankey.totals['held:unallocated']).toBe(balances.unallocated);
+  const execution = await api(`/api/funds/${FUND_ID}/execution?asOf=2022-10-31`);
+  expect(await page.locator('[data-rate="execution-budget"] .rate-value').innerText()).toBe(execution.rates.budget.rate);
+  await screenshot(page, 'time-travel');
+  // every other view follows the same date
+  await page.click('nav a[data-view="timeline"]');
+  await ready(page, 'timeline');
+  const events = (await api(`/api/funds/${FUND_ID}/events`)).events as Array<{ metadata: { occurredAt: string } }>;
+  const upTo = events.filter((event) => event.metadata.occurredAt <= '2022-10-31').length;
+  expect(await page.locator('.timeline tbody tr').count()).toBe(upTo);
+  expect(problems).toEqual([]);
+});
+
+test('held up: the heat map and the largest, oldest holdings with the projects waiting; a click opens the account', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/held-up?asOf=2022-12-31`);
+  await ready(page, 'held-up');
+  await page.waitForFunction(() => Boolean(document.querySelector('.chart.heat canvas')));
+  const heldUp = await api(`/api/funds/${FUND_ID}/held-up?asOf=2022-12-31`);
+  const rows = page.locator('.held-up tbody tr[data-holder]');
+  expect(await rows.count()).toBe(heldUp.holders.length);
+  await expect(rows.first().locator('td').nth(3).innerText()).resolves.toBe(wan(heldUp.holders[0].held));
+  await screenshot(page, 'held-up');
+  await rows.first().click();
+  await page.waitForSelector('.account-detail .chart.buckets canvas');
+  await expect(page.locator('.account-detail h2').innerText()).resolves.toContain(heldUp.holders[0].name);
+  await screenshot(page, 'held-up-account');
+  expect(problems).toEqual([]);
+});
+
+test('timeline: every event up to the date with its document number', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/timeline`);
+  await ready(page, 'timeline');
+  const events = (await api(`/api/funds/${FUND_ID}/events`)).events;
+  expect(await page.locator('.timeline tbody tr').count()).toBe(events.length);
+  await expect(page.locator('.timeline tbody').innerText()).resolves.toContain('呼财工指〔2022〕28号');
+  await screenshot(page, 'timeline');
+  expect(problems).toEqual([]);
+});
+
+test('projects and enterprises: the registry, 正耐电气’s duplicate award highlighted, its history', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/projects`);
+  await ready(page, 'projects');
+  const projects = await api(`/api/projects?fundId=${FUND_ID}`);
+  expect(await page.locator('tr[data-project]').count()).toBe(projects.length);
+  const duplicate = page.locator('tr[data-duplicate]');
+  await expect(duplicate.first().innerText()).resolves.toContain('正耐电气');
+  expect(await page.locator('tr[data-project].duplicate').count()).toBeGreaterThanOrEqual(2);
+  await screenshot(page, 'projects');
+  await page.locator('tr[data-project].duplicate a.enterprise-link').first().click();
+  await page.waitForSelector('.history h2');
+  await expect(page.locator('.history h2').innerText()).resolves.toContain('正耐电气');
+  await screenshot(page, 'enterprise-history');
+  expect(problems).toEqual([]);
+});
+
+test('county league table ranked by execution rate, as the execution API gives it', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/counties`);
+  await ready(page, 'counties');
+  const execution = await api(`/api/funds/${FUND_ID}/execution`);
+  expect(await page.locator('tr[data-county]').count()).toBe(execution.byCounty.length);
+  const best = [...execution.byCounty].sort((a: { rate: string }, b: { rate: string }) => parseFloat(b.rate) - parseFloat(a.rate))[0];
+  await expect(page.locator('tr[data-county]').first().innerText()).resolves.toContain(best.countyName);
+  await screenshot(page, 'counties');
+  expect(problems).toEqual([]);
+});
+
+test('the English switch changes every label and the date format', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/overview`);
+  await ready(page, 'overview');
+  await page.click('#lang');
+  await ready(page, 'overview');
+  await expect(page.locator('nav a[data-view="held-up"]').innerText()).resolves.toBe('Held up');
+  await expect(page.locator('h1').innerText()).resolves.toMatch(/\d{1,2} [A-Z][a-z]{2} \d{4}/);
+  await expect(kpiText(page, 'paid')).resolves.toBe('2,351.02 10k CNY');
+  await screenshot(page, 'overview-en');
+  await page.click('#lang');
+  await ready(page, 'overview');
+  expect(problems).toEqual([]);
+});
+
+test('public disclosure (拨付情况公示) works without signing in', async () => {
+  const anonymous = await openPage(dashboard);
+  try {
+    await anonymous.page.goto(`${dashboard.base}/public/`);
+    await anonymous.page.waitForFunction(() => document.body.dataset.state === 'ready');
+    const disclosure = (await dashboard.app.anonymous().get('/api/public/disclosure').expect(200)).body;
+    expect(await anonymous.page.locator('tr[data-payout]').count()).toBe(disclosure[0].payouts.length);
+    await expect(anonymous.page.locator('[data-kpi="paid"] .kpi-value').innerText()).resolves.toBe('2,351.02 万元');
+    await screenshot(anonymous.page, 'public-disclosure');
+    expect(anonymous.problems).toEqual([]);
+    // the dashboard itself asks an anonymous visitor to sign in, without a broken page
+    await anonymous.page.goto(`${dashboard.base}/dashboard/`);
+    await anonymous.page.waitForFunction(() => document.body.dataset.state === 'login');
+    await screenshot(anonymous.page, 'login');
+  } finally {
+    await anonymous.context.close();
+  }
+});
