@@ -9,6 +9,7 @@ import { ConfigError } from '../config';
 import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { LedgerRefusal } from '../domain';
 import { registerLedgerCommands } from './ledger.commands';
+import { registerAlertCommands } from '../alerts/alerts.cli';
 import { registerAuditCommands } from '../audit/audit.commands';
 import { registerProjectionCommands } from '../../projections/cli';
 
@@ -19,6 +20,7 @@ export function buildProgram(): Command {
     .description('Fundtrail 专项资金追踪账本 — an event-sourced ledger for special funds')
     .showHelpAfterError();
   registerLedgerCommands(program);
+  registerAlertCommands(program);
   registerAuditCommands(program);
   registerProjectionCommands(program);
   return program;
