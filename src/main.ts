@@ -22,6 +22,8 @@ async function main(): Promise<void> {
     [
       '',
       `Fundtrail 专项资金追踪账本 — ${runtime.store.name} store at ${config.eventStore.kind === 'sqlite' ? config.eventStore.filename : config.eventStore.kind}`,
+      `  Dashboard  ${base}/          看板（中文/English）`,
+      `  Public     ${base}/public/   拨付情况公示（无需登录）`,
       `  API        ${base}/api/funds`,
       `  OpenAPI    ${base}/docs`,
       `  Health     ${base}/health`,

@@ -68,6 +68,8 @@ test('/ opens the overview; the Sankey’s totals equal the fund API’s', async
   expect(await kpiText(page, 'budget')).toBe(`${wan(fund.budget)} 万元`);
   expect(await kpiText(page, 'paid')).toBe('2,351.02 万元');
   expect(await kpiText(page, 'allocated')).toBe(`${wan(fund.allocated)} 万元`);
+  const atCountyFinance = balances.byLevel.find((level: { level: string }) => level.level === 'county-finance').balance;
+  expect(await kpiText(page, 'county')).toBe(`${wan(atCountyFinance)} 万元`);
   const execution = await api(`/api/funds/${FUND_ID}/execution`);
   expect(await page.locator('[data-rate="execution-budget"] .rate-value').innerText()).toBe(execution.rates.budget.rate);
   expect(execution.rates.budget.rate).toBe('15.67%');

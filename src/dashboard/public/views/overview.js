@@ -81,8 +81,9 @@ export async function overviewView(context) {
     ],
   });
 
-  const countyHeld = view.groupTotals.county;
-  const officesHeld = view.groupTotals.office;
+  // groupTotals are integer fen (keys are group names, so the API's …Fen → 元 renaming does not apply)
+  const countyHeld = toYuan(view.groupTotals.county);
+  const officesHeld = toYuan(view.groupTotals.office);
   const kpis = el(
     'div',
     { class: 'kpis' },
