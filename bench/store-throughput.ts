@@ -6,6 +6,12 @@
  *   npx tsc --outDir dist/bench-run --rootDir . --module commonjs --target ES2022 --esModuleInterop --skipLibCheck bench/store-throughput.ts
  *   node dist/bench-run/bench/store-throughput.js [postgres-url]
  * (or `npm run build` and `node dist/bench/store-throughput.js`)
+ *
+ * Beside the adapters it measures the engine's own floor on the same machine at the same moment (the machine is
+ * shared, absolute figures drift): a bare `INSERT` of one jsonb row per transaction (BASELINES.md: 3,100/s), so
+ * the adapter's single appends can be read as a fraction of it. Reads are measured three ways: readAll pages,
+ * and readAllInBatches (the adapter's streamAll: a cursor on PostgreSQL, the statement iterator on SQLite).
+ * ONLY=postgres or ONLY=sqlite runs one adapter.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
@@ -14,6 +20,7 @@ import { join } from 'node:path';
 import { Pool } from 'pg';
 import type { EventStore, NewEvent } from '../src/event-store/event-store.port';
 import { PostgresEventStore } from '../src/event-store/postgres.event-store';
+import { readAllInBatches } from '../src/event-store/read-all';
 import { SqliteEventStore } from '../src/event-store/sqlite.event-store';
 
 const SERVER_URL = process.argv[2] ?? process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
@@ -104,7 +111,29 @@ async function measure(store: EventStore): Promise<Result[]> {
       }),
     );
   }
+  results.push(
+    await timed(`readAllInBatches (streamAll), batches of 1000 (${total} events)`, total, async () => {
+      let count = 0;
+      for await (const batch of readAllInBatches(store, { batchSize: 1_000 })) count += batch.length;
+      if (count !== total) throw new Error(`streamed ${count} events, expected ${total}`);
+    }),
+  );
   return results;
+}
+
+/** The floor: one INSERT of one jsonb row per transaction, without the adapter (BASELINES.md measured 3,100/s). */
+async function rawInsertBaseline(schema: string): Promise<Result> {
+  const pool = new Pool({ connectionString: SERVER_URL, max: 1 });
+  try {
+    await pool.query(`CREATE TABLE "${schema}".raw_baseline (id bigserial PRIMARY KEY, data jsonb NOT NULL)`);
+    return await timed(`raw: one INSERT (jsonb) per transaction, no adapter (${SINGLE_APPENDS})`, SINGLE_APPENDS, async () => {
+      for (let index = 0; index < SINGLE_APPENDS; index++) {
+        await pool.query({ name: 'raw_insert', text: `INSERT INTO "${schema}".raw_baseline (data) VALUES ($1::jsonb)`, values: [JSON.stringify(event(index))] });
+      }
+    });
+  } finally {
+    await pool.end();
+  }
 }
 
 function print(adapter: string, results: Result[]): void {
@@ -117,13 +146,19 @@ function print(adapter: string, results: Result[]): void {
 async function main(): Promise<void> {
   const schema = `ft_bench_${randomBytes(4).toString('hex')}`;
   const admin = new Pool({ connectionString: SERVER_URL, max: 1 });
-  const postgres = await PostgresEventStore.open({ connectionString: SERVER_URL, schema });
-  try {
-    print('postgres', await measure(postgres));
-  } finally {
-    await postgres.close();
-    await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
-    await admin.end();
+  if (process.env.ONLY !== 'sqlite') {
+    const postgres = await PostgresEventStore.open({ connectionString: SERVER_URL, schema });
+    try {
+      print('postgres', [await rawInsertBaseline(schema), ...(await measure(postgres))]);
+    } finally {
+      await postgres.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  }
+  await admin.end();
+  if (process.env.ONLY === 'postgres') {
+    console.log(`peak RSS ${Math.round(process.resourceUsage().maxRSS / 1024)} MB`);
+    return;
   }
   const directory = mkdtempSync(join(tmpdir(), 'fundtrail-bench-'));
   const sqlite = new SqliteEventStore({ filename: join(directory, 'events.db') });

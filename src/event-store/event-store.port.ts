@@ -109,7 +109,19 @@ export interface EventStore {
   headPosition(): Promise<number>;
   subscribe(options: SubscribeOptions): Subscription;
   findIdempotency(key: string): Promise<IdempotencyRecord | undefined>;
+  /**
+   * Optional fast path through the log in global order, batch by batch (PostgreSQL: a cursor over one snapshot;
+   * SQLite: a lazy statement iterator). Use `readAllInBatches` (read-all.ts), which falls back to readAll pages.
+   */
+  streamAll?(options?: StreamAllOptions): AsyncIterable<RecordedEvent[]>;
   close(): Promise<void>;
+}
+
+export interface StreamAllOptions {
+  /** Exclusive position to start after (default 0). */
+  after?: number;
+  /** Events per batch (default 1,000, at most READ_BATCH_MAX). */
+  batchSize?: number;
 }
 
 // ------------------------------------------------------------------------------------------------

@@ -1,13 +1,22 @@
 /**
  * The PostgreSQL adapter (`pg` Pool). One schema holds four tables: `events` (the log), `streams` (one head
  * row per stream: its last version and hash), `idempotency` (one row per command key) and `log_head` (the
- * global position counter, one row).
+ * global position counter, one row), and one function, `fundtrail_append`.
  *
- * An append is one transaction: idempotency key first (INSERT … ON CONFLICT DO NOTHING), then the stream head
- * row is locked (INSERT … ON CONFLICT DO UPDATE, which takes the row lock) and the expected version checked
- * against it, so concurrent writers on one stream are serialised and the losers see the winner's version.
- * Then positions are taken from the counter row, the events inserted, the head moved, NOTIFY sent, COMMIT.
- * Locks are always taken in this order (key, stream, counter), so appends cannot deadlock one another.
+ * An append is ONE round trip: one `SELECT * FROM fundtrail_append(...)` in autocommit, so one implicit
+ * transaction. The hash chain is computed here (the canonical JSON of hash-chain.ts cannot be reproduced in
+ * SQL), so the client must know the stream's head (version and last hash) before it calls: for a new stream
+ * ('no-stream') it is (-1, ''); otherwise the adapter remembers the head of each stream it last appended to or
+ * read to the end (a bounded cache), and reads the head row only when it does not know it. The function claims
+ * the idempotency key (INSERT … ON CONFLICT DO NOTHING), locks the stream head row (SELECT … FOR UPDATE, or
+ * creates it), and checks that the head is still the one the hashes were computed after; if it moved, it
+ * answers the actual head and writes nothing (raising, to undo the key, when a key was claimed), and the
+ * adapter checks the port's expected version against it and either refuses or recomputes and calls again.
+ * Then positions are taken from the counter row, the events inserted, the head moved, NOTIFY sent, and the
+ * statement commits. Locks are always taken in this order (key, stream, counter), so appends cannot deadlock.
+ *
+ * Before (BEGIN, lock head, insert, COMMIT: four round trips) single appends ran at about a third of the speed
+ * of a bare one-INSERT transaction; see docs/benchmarks.md, "Event store adapters".
  */
 import { Client, Pool, type PoolClient } from 'pg';
 import { chain } from './hash-chain';
@@ -54,6 +63,29 @@ interface EventRow {
   hash: string;
 }
 
+interface StreamHead {
+  version: number;
+  hash: string;
+}
+
+/** The row of fundtrail_append, or what the adapter made of its error. */
+interface AppendAnswer {
+  o_status: 'ok' | 'key-used' | 'head-moved' | 'replayed';
+  o_base?: string;
+  o_head_version?: number;
+  o_head_hash?: string;
+  o_key_request_hash?: string;
+  o_key_response?: unknown;
+  replay?: AppendResult;
+}
+
+/** How many times one append recomputes its chain after the head moved under it ('any', 'stream-exists', a stale cache). */
+const APPEND_ATTEMPTS_MAX = 50;
+/** Stream heads remembered, so that the common append needs no read first. */
+const HEAD_CACHE_MAX = 10_000;
+/** Rows per FETCH of streamAll: the baseline of BASELINES.md (312,000 events/s) was measured at 1,000. */
+const STREAM_BATCH_DEFAULT = 1_000;
+
 const EVENT_COLUMNS = 'position, stream_id, version, event_id, type, data, metadata, prev_hash, hash';
 const SCHEMA_NAME = /^[A-Za-z_][A-Za-z0-9_]{0,62}$/;
 const LISTENER_RECONNECT_MS_MAX = 5_000;
@@ -95,7 +127,84 @@ CREATE TABLE IF NOT EXISTS ${s}.log_head (
   position bigint  NOT NULL
 );
 INSERT INTO ${s}.log_head (id, position) SELECT true, coalesce(max(position), 0) FROM ${s}.events ON CONFLICT (id) DO NOTHING;
+${appendFunctionSql(s)}
 `;
+}
+
+/** SQLSTATE raised by fundtrail_append when the head moved after a key was claimed (the raise undoes the claim). */
+const HEAD_MOVED_SQLSTATE = 'FT409';
+
+/**
+ * The whole append in one statement. p_head_version/p_head_hash: the head the client chained the events after.
+ * Answers o_status 'ok' (o_base: the position before the first event), 'key-used' (the first request's hash and
+ * response) or 'head-moved' (the actual head; nothing written). Global positions come from one counter row
+ * updated inside the append's transaction, as late as possible. Why not a bigserial: sequence values are handed
+ * out at insert time but become visible at commit, so tx A could take 10, tx B 11, B commit first, and a reader
+ * that sees 11 moves its checkpoint past 10 and never sees A. The counter row's lock is held until COMMIT, so the
+ * next appender reads A's committed value only after A is visible: positions are committed in order, without
+ * holes, and a reader that sees position n sees everything below it. The price is that appends (not reads) are
+ * serialised from the counter update to COMMIT; a failed append rolls its positions back too, so no gaps.
+ */
+function appendFunctionSql(s: string): string {
+  return `
+CREATE OR REPLACE FUNCTION ${s}.fundtrail_append(
+  p_stream text, p_head_version integer, p_head_hash text,
+  p_versions integer[], p_event_ids text[], p_types text[], p_data text[], p_metadata text[], p_prev_hashes text[], p_hashes text[],
+  p_key text, p_request_hash text, p_response text, p_channel text,
+  OUT o_status text, OUT o_base bigint, OUT o_head_version integer, OUT o_head_hash text,
+  OUT o_key_request_hash text, OUT o_key_response jsonb)
+LANGUAGE plpgsql AS $fn$
+DECLARE
+  v_count integer := cardinality(p_event_ids);
+  v_last_version integer := p_versions[cardinality(p_versions)];
+  v_last_hash text := p_hashes[cardinality(p_hashes)];
+  v_moved boolean := false;
+BEGIN
+  IF p_key IS NOT NULL THEN
+    INSERT INTO ${s}.idempotency (key, request_hash, response) VALUES (p_key, p_request_hash, p_response::jsonb)
+      ON CONFLICT (key) DO NOTHING;
+    IF NOT FOUND THEN
+      SELECT i.request_hash, i.response INTO o_key_request_hash, o_key_response FROM ${s}.idempotency i WHERE i.key = p_key;
+      o_status := 'key-used';
+      RETURN;
+    END IF;
+  END IF;
+  SELECT h.version, h.last_hash INTO o_head_version, o_head_hash FROM ${s}.streams h WHERE h.stream_id = p_stream FOR UPDATE;
+  IF NOT FOUND THEN
+    o_head_version := -1;
+    o_head_hash := '';
+    IF p_head_version <> -1 THEN
+      v_moved := true;
+    ELSE
+      INSERT INTO ${s}.streams (stream_id, version, last_hash) VALUES (p_stream, v_last_version, v_last_hash)
+        ON CONFLICT (stream_id) DO NOTHING;
+      IF NOT FOUND THEN -- created by a concurrent append since our SELECT: its head is the actual one
+        SELECT h.version, h.last_hash INTO o_head_version, o_head_hash FROM ${s}.streams h WHERE h.stream_id = p_stream FOR UPDATE;
+        v_moved := true;
+      END IF;
+    END IF;
+  ELSIF o_head_version = p_head_version AND o_head_hash = p_head_hash THEN
+    UPDATE ${s}.streams SET version = v_last_version, last_hash = v_last_hash WHERE stream_id = p_stream;
+  ELSE
+    v_moved := true;
+  END IF;
+  IF v_moved THEN
+    IF p_key IS NOT NULL THEN
+      RAISE EXCEPTION USING ERRCODE = '${HEAD_MOVED_SQLSTATE}', MESSAGE = 'fundtrail_append: stream head moved',
+        DETAIL = o_head_version::text || ':' || o_head_hash;
+    END IF;
+    o_status := 'head-moved';
+    RETURN;
+  END IF;
+  UPDATE ${s}.log_head SET position = position + v_count RETURNING position - v_count INTO o_base;
+  INSERT INTO ${s}.events (position, stream_id, version, event_id, type, data, metadata, prev_hash, hash)
+    SELECT o_base + e.ordinal, p_stream, e.version, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.prev_hash, e.hash
+    FROM unnest(p_versions, p_event_ids, p_types, p_data, p_metadata, p_prev_hashes, p_hashes)
+      WITH ORDINALITY AS e(version, event_id, type, data, metadata, prev_hash, hash, ordinal);
+  PERFORM pg_notify(p_channel, (o_base + v_count)::text);
+  o_status := 'ok';
+END
+$fn$;`;
 }
 
 export class PostgresEventStore implements EventStore {
@@ -107,6 +216,7 @@ export class PostgresEventStore implements EventStore {
   private readonly channel: string;
   private readonly sql: ReturnType<typeof statements>;
   private readonly subscriptions = new Set<Subscription>();
+  private readonly heads = new Map<string, StreamHead>();
   private listener: Client | undefined;
   private listenerWanted = false;
   private listenerRetryMs = 100;
@@ -154,83 +264,118 @@ export class PostgresEventStore implements EventStore {
   }
 
   async append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult> {
-    const client = await this.connect('appending');
-    let stage = 'begin';
-    let releaseError: Error | undefined;
-    try {
-      await client.query('BEGIN');
-      stage = 'idempotency';
-      if (options.idempotency) {
-        const { key, requestHash, response } = options.idempotency;
-        const inserted = await client.query({ name: 'fundtrail_claim_key', text: this.sql.claimKey, values: [key, requestHash, JSON.stringify(response ?? null)] });
-        if (inserted.rowCount === 0) {
-          const existing = await client.query<{ key: string; request_hash: string; response: unknown }>(this.sql.findKey, [key]);
-          await client.query('ROLLBACK');
-          throw new IdempotencyReplayError(toIdempotency(existing.rows[0]));
-        }
-      }
-      stage = 'stream head';
-      const head = (await client.query<{ version: number; last_hash: string }>({ name: 'fundtrail_lock_head', text: this.sql.lockHead, values: [streamId] })).rows[0];
-      if (!versionMatches(options.expectedVersion, head.version)) {
-        await client.query('ROLLBACK');
-        const replay = await this.replayedAppend(client, streamId, events);
-        if (replay) return replay;
-        throw new WrongExpectedVersionError(streamId, options.expectedVersion, head.version);
-      }
-      if (events.length === 0) {
-        await client.query('COMMIT');
-        return { streamId, nextExpectedVersion: head.version, events: [] };
-      }
-      const chained = chain(streamId, head.version + 1, head.last_hash, events);
+    if (events.length === 0) return this.appendNothing(streamId, options);
+    let head = this.assumedHead(streamId, options.expectedVersion);
+    for (let attempt = 1; attempt <= APPEND_ATTEMPTS_MAX; attempt++) {
+      if (!head) head = await this.readHead(streamId);
+      if (!versionMatches(options.expectedVersion, head.version)) return this.refuse(streamId, events, options, head.version);
+      const chained = chain(streamId, head.version + 1, head.hash, events);
       const last = chained[chained.length - 1];
       if (last.version > VERSION_MAX) throw new Error(`stream ${streamId} would pass version ${VERSION_MAX}`);
-      stage = 'insert';
-      const inserted = await client.query<{ base: string }>({ name: 'fundtrail_insert_events', text: this.sql.insertEvents, values: [
-        chained.length,
-        streamId,
-        chained.map((event) => event.version),
-        chained.map((event) => event.eventId),
-        chained.map((event) => event.type),
-        chained.map((event) => JSON.stringify(event.data)),
-        chained.map((event) => JSON.stringify(event.metadata)),
-        chained.map((event) => event.prevHash),
-        chained.map((event) => event.hash),
-        last.version,
-        last.hash,
-        this.channel,
-      ] });
-      const base = Number(inserted.rows[0].base);
-      stage = 'commit';
-      await client.query('COMMIT');
-      this.waker.wake();
-      const recorded = chained.map((event, index) => ({ ...event, streamId, position: base + index + 1 }));
-      return { streamId, nextExpectedVersion: last.version, events: recorded };
+      const answer = await this.callAppend(streamId, head, chained, options);
+      if (answer.o_status === 'ok') {
+        this.remember(streamId, last.version, last.hash);
+        this.waker.wake();
+        const base = Number(answer.o_base);
+        const recorded = chained.map((event, index) => ({ ...event, streamId, position: base + index + 1 }));
+        return { streamId, nextExpectedVersion: last.version, events: recorded };
+      }
+      if (answer.o_status === 'replayed') return answer.replay!;
+      if (answer.o_status === 'key-used') {
+        throw new IdempotencyReplayError({ key: options.idempotency!.key, requestHash: answer.o_key_request_hash!, response: answer.o_key_response });
+      }
+      // the head moved since it was read or remembered: check the expected version against the actual one
+      head = { version: answer.o_head_version!, hash: answer.o_head_hash! };
+      this.remember(streamId, head.version, head.hash);
+    }
+    throw new Error(`stream ${streamId}: the head kept moving under ${APPEND_ATTEMPTS_MAX} attempts of one append`);
+  }
+
+  /** The head the events can be chained after without asking the server, when it is known. */
+  private assumedHead(streamId: string, expected: AppendOptions['expectedVersion']): StreamHead | undefined {
+    if (expected === 'no-stream' || expected === -1) return { version: -1, hash: '' };
+    const known = this.heads.get(streamId);
+    if (!known) return undefined;
+    if (typeof expected === 'number' && known.version !== expected) return undefined;
+    return known;
+  }
+
+  /** Remembers the last known head of a stream (bounded: the oldest entry goes first). */
+  private remember(streamId: string, version: number, hash: string): void {
+    const known = this.heads.get(streamId);
+    if (known && known.version > version) return;
+    this.heads.delete(streamId);
+    if (this.heads.size >= HEAD_CACHE_MAX) this.heads.delete(this.heads.keys().next().value as string);
+    this.heads.set(streamId, { version, hash });
+  }
+
+  private async readHead(streamId: string): Promise<StreamHead> {
+    const rows = await this.query<{ version: number; last_hash: string }>(
+      { name: `fundtrail_head_${this.schema}`, text: this.sql.head }, [streamId], `reading the head of ${streamId}`);
+    return rows[0] ? { version: rows[0].version, hash: rows[0].last_hash } : { version: -1, hash: '' };
+  }
+
+  private async appendNothing(streamId: string, options: AppendOptions): Promise<AppendResult> {
+    const head = await this.readHead(streamId);
+    if (!versionMatches(options.expectedVersion, head.version)) throw new WrongExpectedVersionError(streamId, options.expectedVersion, head.version);
+    return { streamId, nextExpectedVersion: head.version, events: [] };
+  }
+
+  /** The expected version does not hold: a retry of events already written answers the first result, anything else is refused. */
+  private async refuse(streamId: string, events: NewEvent[], options: AppendOptions, actual: number): Promise<AppendResult> {
+    const replay = await this.replayedAppend(streamId, events);
+    if (replay) return replay;
+    throw new WrongExpectedVersionError(streamId, options.expectedVersion, actual);
+  }
+
+  private async callAppend(streamId: string, head: StreamHead, chained: ReturnType<typeof chain>, options: AppendOptions): Promise<AppendAnswer> {
+    const key = options.idempotency;
+    const values = [
+      streamId,
+      head.version,
+      head.hash,
+      chained.map((event) => event.version),
+      chained.map((event) => event.eventId),
+      chained.map((event) => event.type),
+      chained.map((event) => JSON.stringify(event.data)),
+      chained.map((event) => JSON.stringify(event.metadata)),
+      chained.map((event) => event.prevHash),
+      chained.map((event) => event.hash),
+      key?.key ?? null,
+      key?.requestHash ?? null,
+      key ? JSON.stringify(key.response ?? null) : null,
+      this.channel,
+    ];
+    if (this.closed) throw new EventStoreUnavailableError('postgres', `${this.where}: the store is closed (appending to ${streamId})`);
+    try {
+      return (await this.pool.query<AppendAnswer>({ name: `fundtrail_append_${this.schema}`, text: this.sql.append, values })).rows[0];
     } catch (error) {
-      if (error instanceof IdempotencyReplayError || error instanceof WrongExpectedVersionError) throw error;
-      if (isConnectionError(error)) releaseError = error as Error;
-      else await client.query('ROLLBACK').catch((rollbackError: Error) => (releaseError = rollbackError));
+      if ((error as { code?: string }).code === HEAD_MOVED_SQLSTATE) {
+        const detail = String((error as { detail?: string }).detail ?? '');
+        const colon = detail.indexOf(':');
+        return { o_status: 'head-moved', o_head_version: Number(detail.slice(0, colon)), o_head_hash: detail.slice(colon + 1) };
+      }
       if (isEventIdConflict(error)) {
         // A retry whose version check passes ('any', 'stream-exists') only shows as a duplicate event id.
-        const replay = await this.replayedAppend(client, streamId, events).catch(() => undefined);
-        if (replay) return replay;
+        const replay = await this.replayedAppend(streamId, chained).catch(() => undefined);
+        if (replay) return { o_status: 'replayed', replay };
         throw new Error(`an event id of this append is already in another stream or position: ${(error as Error).message}`);
       }
-      if (stage === 'commit' && isConnectionError(error)) {
+      if (isConnectionError(error)) {
+        // One statement in autocommit: nothing is written unless it committed, and a cut may hide which it was.
         throw this.unavailable(
-          `connection lost during COMMIT of an append to ${streamId}; it may or may not have been written, retrying it with the same event ids is safe`,
+          `appending to ${streamId}: ${describeError(error)}; the append is one transaction, so it was written whole or not at all; retrying it with the same event ids is safe`,
           error,
         );
       }
-      throw this.translate(error, `appending to ${streamId} (${stage}); nothing was written`);
-    } finally {
-      client.release(releaseError);
+      throw error;
     }
   }
 
   /** A retried append of events already in the stream (same ids, consecutive versions) answers the first result. */
-  private async replayedAppend(client: PoolClient, streamId: string, events: NewEvent[]): Promise<AppendResult | undefined> {
+  private async replayedAppend(streamId: string, events: NewEvent[]): Promise<AppendResult | undefined> {
     if (events.length === 0) return undefined;
-    const rows = (await client.query<EventRow>(this.sql.byEventIds, [events.map((event) => event.eventId)])).rows;
+    const rows = await this.query<EventRow>(this.sql.byEventIds, [events.map((event) => event.eventId)], `reading events of ${streamId} by id`);
     const byId = new Map(rows.map((row) => [row.event_id, row]));
     const ordered = events.map((event) => byId.get(event.eventId));
     if (ordered.some((row) => !row || row.stream_id !== streamId)) return undefined;
@@ -245,7 +390,13 @@ export class PostgresEventStore implements EventStore {
       options.direction === 'backwards'
         ? await this.query<EventRow>(this.sql.readBackwards, [streamId, options.fromVersion ?? VERSION_MAX, limit], `reading ${streamId}`)
         : await this.query<EventRow>(this.sql.readForwards, [streamId, options.fromVersion ?? 0, limit], `reading ${streamId}`);
-    return rows.map(toRecorded);
+    const events = rows.map(toRecorded);
+    // a read that reached the end of the stream tells its head: the next append after it needs no read first
+    const backwardsFromEnd = options.direction === 'backwards' && options.fromVersion === undefined;
+    const forwardsToEnd = options.direction !== 'backwards' && (limit === null || events.length < limit);
+    const last = backwardsFromEnd ? events[0] : forwardsToEnd ? events[events.length - 1] : undefined;
+    if (last) this.remember(streamId, last.version, last.hash);
+    return events;
   }
 
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
@@ -257,6 +408,47 @@ export class PostgresEventStore implements EventStore {
     const events = rows.map(toRecorded);
     assertOrdered(events, options.direction === 'backwards');
     return events;
+  }
+
+  /**
+   * The fastest way through the whole log (rebuilds, copies): one REPEATABLE READ snapshot read through a
+   * server-side cursor, `batchSize` rows a FETCH, rows as arrays (no per-row object from the driver). The
+   * snapshot is the log as it was when the first batch was asked for; later events are for the next call.
+   * Stopping early (break) closes the cursor and gives the connection back.
+   */
+  async *streamAll(options: { after?: number; batchSize?: number } = {}): AsyncGenerator<RecordedEvent[]> {
+    const after = options.after ?? 0;
+    if (!Number.isSafeInteger(after) || after < 0) throw new Error(`streamAll: after must be a position, not ${after}`);
+    const batchSize = Math.min(Math.max(1, options.batchSize ?? STREAM_BATCH_DEFAULT), READ_BATCH_MAX);
+    const client = await this.connect('reading all (cursor)');
+    let releaseError: Error | undefined;
+    let inTransaction = false;
+    try {
+      await client.query('BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY');
+      inTransaction = true;
+      await client.query(`DECLARE fundtrail_all NO SCROLL CURSOR FOR SELECT ${EVENT_COLUMNS} FROM "${this.schema}".events WHERE position > ${after} ORDER BY position`);
+      let previous = after;
+      for (;;) {
+        const rows = (await client.query<unknown[]>({ text: `FETCH ${batchSize} FROM fundtrail_all`, rowMode: 'array' })).rows;
+        if (rows.length === 0) break;
+        const events = rows.map(arrayToRecorded);
+        for (const event of events) {
+          if (event.position <= previous) throw new Error(`postgres event store: the cursor returned position ${event.position} after ${previous}`);
+          previous = event.position;
+        }
+        yield events;
+        if (rows.length < batchSize) break;
+      }
+      await client.query('COMMIT');
+      inTransaction = false;
+    } catch (error) {
+      if (isConnectionError(error)) releaseError = error as Error;
+      throw this.translate(error, 'reading all (cursor)');
+    } finally {
+      // a consumer that stopped early leaves the transaction open: end it before the connection goes back
+      if (inTransaction && !releaseError) await client.query('ROLLBACK').catch((rollbackError: Error) => (releaseError = rollbackError));
+      client.release(releaseError);
+    }
   }
 
   async headPosition(): Promise<number> {
@@ -350,10 +542,10 @@ export class PostgresEventStore implements EventStore {
     }
   }
 
-  private async query<Row extends object>(text: string, values: unknown[], doing: string): Promise<Row[]> {
+  private async query<Row extends object>(text: string | { name: string; text: string }, values: unknown[], doing: string): Promise<Row[]> {
     if (this.closed) throw new EventStoreUnavailableError('postgres', `${this.where}: the store is closed (${doing})`);
     try {
-      return (await this.pool.query<Row>(text, values)).rows;
+      return (await this.pool.query<Row>(typeof text === 'string' ? { text, values } : { ...text, values })).rows;
     } catch (error) {
       throw this.translate(error, doing);
     }
@@ -389,33 +581,10 @@ export class PostgresEventStore implements EventStore {
 
 function statements(s: string) {
   return {
-    claimKey: `INSERT INTO ${s}.idempotency (key, request_hash, response) VALUES ($1, $2, $3::jsonb) ON CONFLICT (key) DO NOTHING RETURNING key`,
     findKey: `SELECT key, request_hash, response FROM ${s}.idempotency WHERE key = $1`,
-    // Takes the row lock of the stream head (creating a placeholder at -1 for a new stream): writers of one
-    // stream queue here, and each sees the version its predecessor committed.
-    lockHead: `INSERT INTO ${s}.streams AS head (stream_id, version, last_hash) VALUES ($1, -1, '')
-      ON CONFLICT (stream_id) DO UPDATE SET version = head.version RETURNING version, last_hash`,
-    // Global positions come from one counter row updated inside the append's transaction, as late as possible.
-    // Why not a bigserial: sequence values are handed out at insert time but become visible at commit, so tx A
-    // could take 10, tx B 11, B commit first, and a reader that sees 11 moves its checkpoint past 10 and never
-    // sees A. The counter row's lock is held until COMMIT, so the next appender reads A's committed value only
-    // after A is visible: positions are committed in order, without holes, and a reader that sees position n
-    // sees everything below it. The price is that appends (not reads) are serialised from this statement to
-    // COMMIT; a rolled-back append rolls its positions back too, so no gaps.
-    insertEvents: `WITH counter AS (
-        UPDATE ${s}.log_head SET position = position + $1 RETURNING position - $1 AS base
-      ), inserted AS (
-        INSERT INTO ${s}.events (position, stream_id, version, event_id, type, data, metadata, prev_hash, hash)
-        SELECT counter.base + e.ordinal, $2, e.version, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.prev_hash, e.hash
-        FROM counter, unnest($3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
-          WITH ORDINALITY AS e(version, event_id, type, data, metadata, prev_hash, hash, ordinal)
-        RETURNING 1
-      ), moved AS (
-        UPDATE ${s}.streams SET version = $10, last_hash = $11 WHERE stream_id = $2 RETURNING 1
-      )
-      SELECT counter.base, pg_notify($12, (counter.base + $1)::text), (SELECT count(*) FROM inserted) AS inserted_count,
-        (SELECT count(*) FROM moved) AS moved_count
-      FROM counter`,
+    head: `SELECT version, last_hash FROM ${s}.streams WHERE stream_id = $1`,
+    append: `SELECT o_status, o_base, o_head_version, o_head_hash, o_key_request_hash, o_key_response
+      FROM ${s}.fundtrail_append($1, $2, $3, $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11, $12, $13, $14)`,
     byEventIds: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE event_id = ANY($1::text[])`,
     readForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version >= $2::bigint ORDER BY version ASC LIMIT $3::bigint`,
     readBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT $3::bigint`,
@@ -436,6 +605,21 @@ function toRecorded(row: EventRow): RecordedEvent {
     metadata: row.metadata,
     prevHash: row.prev_hash,
     hash: row.hash,
+  };
+}
+
+/** A row of EVENT_COLUMNS read with rowMode 'array'. */
+function arrayToRecorded(row: unknown[]): RecordedEvent {
+  return {
+    position: Number(row[0]),
+    streamId: row[1] as string,
+    version: row[2] as number,
+    eventId: row[3] as string,
+    type: row[4] as string,
+    data: row[5],
+    metadata: row[6] as RecordedEvent['metadata'],
+    prevHash: row[7] as string,
+    hash: row[8] as string,
   };
 }
 

@@ -17,6 +17,7 @@ import {
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
+  type StreamAllOptions,
   type SubscribeOptions,
   type Subscription,
   EventStoreUnavailableError,
@@ -212,6 +213,20 @@ export class SqliteEventStore implements EventStore {
   *iterateAll(after = 0): IterableIterator<RecordedEvent> {
     const statement = this.db.prepare<[number], EventRow>('SELECT * FROM events WHERE position > ? ORDER BY position ASC');
     for (const row of statement.iterate(after)) yield toRecorded(row);
+  }
+
+  /** iterateAll in batches, for the port's streamAll (the statement reads one snapshot: WAL keeps it while iterating). */
+  async *streamAll(options: StreamAllOptions = {}): AsyncGenerator<RecordedEvent[]> {
+    const batchSize = Math.min(Math.max(1, options.batchSize ?? 1_000), READ_BATCH_MAX);
+    let batch: RecordedEvent[] = [];
+    for (const event of this.iterateAll(options.after ?? 0)) {
+      batch.push(event);
+      if (batch.length === batchSize) {
+        yield batch;
+        batch = [];
+      }
+    }
+    if (batch.length > 0) yield batch;
   }
 
   async headPosition(): Promise<number> {
