@@ -160,14 +160,23 @@ export function registerAuditCommands(program: Command): void {
     }),
   );
 
+  // `verify` is the history's tamper check (issue 6); the read models' shadow-rebuild check (issue 3, projections/cli.ts)
+  // registers a `verify` too: it stays reachable as `verify --read-models`.
+  const readModelVerify = takeCommand(program, 'verify');
   OUTPUT(
     program
       .command('verify')
       .description('防篡改校验：检查每个事件流的哈希链与全局顺序，输出历史摘要；--digest 证明截至摘要时的历史未被改动 / check every hash chain and the global order, print the digest of the history; with --digest prove the history up to it is unchanged and only grew')
       .option('--fund <fundId>', '只校验并摘要一个资金 / one fund only')
-      .option('--digest <digest>', '此前记录的摘要 / a digest filed earlier'),
-  ).action((options: OutputOptions & { fund?: string; digest?: string }) =>
-    audit(async (service) => {
+      .option('--digest <digest>', '此前记录的摘要 / a digest filed earlier')
+      .option('--read-models', '改为核验读模型（影子重建对比，见 projections）/ instead check the read models against a shadow rebuild (projections)'),
+  ).action(async (options: OutputOptions & { fund?: string; digest?: string; readModels?: boolean }) => {
+    if (options.readModels) {
+      if (!readModelVerify) return fail('读模型核验不可用', 'the read-model check is not available in this build');
+      await readModelVerify.parseAsync(options.json ? ['--json'] : [], { from: 'user' });
+      return;
+    }
+    return audit(async (service) => {
       const against = options.digest ? parseDigest(options.digest) : undefined;
       const bar = new ProgressBar('校验 verifying', 'events');
       const report = await service.verify({ fundId: options.fund, against, onProgress: (read, head) => bar.update(read, head) });
@@ -184,8 +193,8 @@ export function registerAuditCommands(program: Command): void {
           ...(report.breaks.length > 1 ? ['', sheetText(verifySheets(report)[0], { captions: false, rowsMax: 20 })] : []),
         ].join('\n'),
       );
-    }),
-  );
+    });
+  });
 
   OUTPUT(
     program
@@ -337,3 +346,11 @@ export function registerAuditCommands(program: Command): void {
 }
 
 export { levelName };
+
+/** Detaches an already registered command of that name (to be reached through ours), or undefined. */
+function takeCommand(program: Command, name: string): Command | undefined {
+  const index = program.commands.findIndex((command) => command.name() === name);
+  if (index < 0) return undefined;
+  const [command] = (program.commands as Command[]).splice(index, 1);
+  return command;
+}

@@ -21,8 +21,9 @@ export function buildProgram(): Command {
     .showHelpAfterError();
   registerLedgerCommands(program);
   registerAlertCommands(program);
-  registerAuditCommands(program);
+  // before the audit commands: they take the projections' `verify` and keep it as `verify --read-models`
   registerProjectionCommands(program);
+  registerAuditCommands(program);
   return program;
 }
 
