@@ -3,10 +3,11 @@
  * lot with its own clock; money leaving a holder is taken from its oldest lots first (先进先出).
  *
  * This is the only lot logic of the alerts. It follows the same rules as the money projection's fold
- * (projections/money/money-fold.ts, being written in parallel): FIFO by age, a transfer or payout naming an
- * allocation takes that allocation's lots first, a reversal takes back the lots the reversed event made and
+ * (projections/money/money-fold.ts): FIFO by age, the allocation travels with the money and a transfer or payout
+ * naming an allocation takes that allocation's lots first, a reversal takes back the lots the reversed event made and
  * returns the money with the age it had before (a corrected mistake does not restart the clock).
- * When that fold lands as a pure, committed module, `lotHistory` should become a thin adapter over it.
+ * tests/alerts/demo-and-engine.unit.spec.ts checks on the demo fund that both give the same lots; the fold keeps
+ * open lots only (it evicts and persists), while alerts need each lot's outflows by date, hence this small copy.
  */
 import type { LedgerEvent, Place } from '../../domain/events';
 import { movementsOf } from '../../domain/events';
@@ -68,7 +69,7 @@ export function lotHistory(events: readonly FundEventInput[]): LotRecord[] {
     let pieceIndex = 0;
     for (const movement of movementsOf(event)) {
       if (movement.amountFen <= 0) continue;
-      const pieces: Array<{ amountFen: number; ageFrom?: string; sourceAgeFrom?: string }> = [];
+      const pieces: Array<{ amountFen: number; ageFrom?: string; sourceAgeFrom?: string; allocationId?: string }> = [];
       if (movement.from.kind === 'outside') {
         pieces.push({ amountFen: movement.amountFen });
       } else {
@@ -86,7 +87,8 @@ export function lotHistory(events: readonly FundEventInput[]): LotRecord[] {
           lot.outflows.push({ on: date, amountFen: taken });
           if (lot.remainingFen === 0) lot.closedOn = lot.outflows.reduce((latest, out) => (out.on > latest ? out.on : latest), date);
           const restoredAge = reversedEventId !== undefined && lot.eventId === reversedEventId ? lot.sourceAgeFrom : undefined;
-          pieces.push({ amountFen: taken, ageFrom: restoredAge, sourceAgeFrom: lot.ageFrom });
+          // the allocation (文号) travels with the money, as in the projection's fold
+          pieces.push({ amountFen: taken, ageFrom: restoredAge, sourceAgeFrom: lot.ageFrom, ...(lot.allocationId && movement.to.kind !== 'unallocated' ? { allocationId: lot.allocationId } : {}) });
         }
         if (needed !== 0) throw new Error(`invariant: ${placeKey(movement.from)} holds too little for event ${recorded.eventId} (${needed} fen short)`);
         places.set(placeKey(movement.from), lots.filter((lot) => lot.remainingFen > 0));
@@ -101,7 +103,7 @@ export function lotHistory(events: readonly FundEventInput[]): LotRecord[] {
           ageFrom: piece.ageFrom ?? date,
           eventId: recorded.eventId,
           eventType: recorded.type,
-          ...(event.type === 'AllocationIssued' ? { allocationId: event.data.allocationId } : {}),
+          ...(event.type === 'AllocationIssued' ? { allocationId: event.data.allocationId } : piece.allocationId ? { allocationId: piece.allocationId } : {}),
           outflows: [],
           remainingFen: piece.amountFen,
           sequence: sequence++,
