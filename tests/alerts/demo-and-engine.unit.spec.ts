@@ -51,7 +51,6 @@ describe('the demo fund', () => {
     expect(new Set(end2023.map((finding) => finding.alertId)).size).toBe(end2023.length);
     // the evaluation's finding: money stuck at county finance bureaus and county industry bureaus
     const levels = new Set(end2023.filter((finding) => finding.kind === 'dwell').map((finding) => finding.level));
-    expect(levels).toEqual(expect.objectContaining({}));
     expect([...levels]).toEqual(expect.arrayContaining(['county-finance', 'department']));
   });
 });
