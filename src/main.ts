@@ -1,6 +1,7 @@
 /** `npm start`: the server on the configured store (the embedded SQLite file by default) with the demo fund. */
 import 'reflect-metadata';
-import { createHttpApp } from './app/http-app';
+import { createHttpApp, openAuth } from './app/http-app';
+import { CredentialsError, prepareCredentials } from './auth/startup';
 import { loadDemo } from './app/demo-loader';
 import { createRuntime } from './app/runtime';
 import { ConfigError, loadConfig } from './config';
@@ -15,7 +16,9 @@ async function main(): Promise<void> {
     const { events } = await loadDemo(runtime.ledger, (done, total) => bar.update(done, total));
     bar.done(`${events} events`);
   }
-  const app = await createHttpApp(runtime);
+  const auth = openAuth(runtime);
+  const credentials = await prepareCredentials(auth, config.security);
+  const app = await createHttpApp(runtime, { auth });
   await app.listen(config.port, config.host);
   const base = `http://${config.host === '0.0.0.0' ? '127.0.0.1' : config.host}:${config.port}`;
   process.stdout.write(
@@ -27,13 +30,21 @@ async function main(): Promise<void> {
       `  API        ${base}/api/funds`,
       `  OpenAPI    ${base}/docs`,
       `  Health     ${base}/health`,
+      ...(credentials.demo
+        ? [
+            '',
+            `  演示用户 demo user   ${credentials.demo.username}`,
+            `  密码 password        ${credentials.demo.password}   (random, new at every start; shown only here)`,
+            `  curl -s ${base}/api/auth/login -H 'Content-Type: application/json' -d '{"username":"${credentials.demo.username}","password":"…"}'`,
+          ]
+        : []),
       '',
     ].join('\n'),
   );
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof ConfigError || error instanceof EventStoreUnavailableError) {
+  if (error instanceof ConfigError || error instanceof EventStoreUnavailableError || error instanceof CredentialsError) {
     process.stderr.write(`Fundtrail cannot start: ${error.message}\n`);
   } else {
     process.stderr.write(`Fundtrail cannot start: ${(error as Error)?.stack ?? String(error)}\n`);

@@ -105,8 +105,8 @@ export class AuthGuard implements CanActivate {
   }
 
   /** What the request touches, looked up only where the identity is scoped (the others need no lookup). */
-  private async resourceOf(identity: Identity, action: Action, request: AuthenticatedRequest): Promise<Resource> {
-    if (!countyScoped(identity) && identity.role !== 'project-owner') return {};
+  private async resourceOf(identity: Identity, action: Action, request: AuthenticatedRequest): Promise<Resource | undefined> {
+    if (!countyScoped(identity) && identity.role !== 'project-owner') return undefined;
     const body = (request.body && typeof request.body === 'object' && !Array.isArray(request.body) ? request.body : {}) as Record<string, unknown>;
     const params = request.params as Record<string, string>;
     try {
@@ -138,7 +138,8 @@ export class AuthGuard implements CanActivate {
           return { countyCode: project.countyCode, enterpriseHolderId: project.enterpriseHolderId, found: true };
         }
         default:
-          return {};
+          // no lookup at the route: the feature checks its own objects' scope (authorize with a resource)
+          return undefined;
       }
     } catch (error) {
       // a resource that cannot be found is outside every scope; other failures are real errors

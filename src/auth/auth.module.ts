@@ -1,5 +1,5 @@
 import { type DynamicModule, Module, type OnApplicationShutdown } from '@nestjs/common';
-import { APP_GUARD, APP_INTERCEPTOR } from '@nestjs/core';
+import { APP_GUARD, APP_INTERCEPTOR, DiscoveryModule } from '@nestjs/core';
 import { AuthController, SecurityLogController, UsersController } from './auth.controller';
 import { AuthGuard } from './auth.guard';
 import { AuthService } from './auth.service';
@@ -25,6 +25,7 @@ export class AuthModule {
   static register(auth: AuthService, settings: SecuritySettings, ownsAuth: boolean): DynamicModule {
     return {
       module: AuthModule,
+      imports: [DiscoveryModule],
       controllers: [AuthController, UsersController, SecurityLogController],
       providers: [
         { provide: AuthService, useValue: auth },

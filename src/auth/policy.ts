@@ -43,7 +43,12 @@ export function countyScoped(identity: Identity): boolean {
   return COUNTY_ROLES.has(identity.role) || (identity.role === 'supervisor' && Boolean(identity.countyCode));
 }
 
-export function authorize(identity: Identity | undefined, action: Action, resource: Resource = {}): Decision {
+/**
+ * Without a resource this is the role check only (what a route guard can know before the feature looks
+ * its object up); with one, the scope is checked too. Features pass the resource: e.g. an alert's county
+ * to `authorize(identity, 'deferrals:approve', { countyCode })`.
+ */
+export function authorize(identity: Identity | undefined, action: Action, resource?: Resource): Decision {
   if (PUBLIC_ACTIONS.has(action)) return ALLOW;
   if (!identity) return UNAUTHENTICATED;
   const role = ROLE_NAMES[identity.role];
@@ -53,10 +58,14 @@ export function authorize(identity: Identity | undefined, action: Action, resour
   return scopeDecision(identity, action, resource);
 }
 
-function scopeDecision(identity: Identity, action: Action, resource: Resource): Decision {
-  if (identity.role === 'project-owner') return ownerScope(identity, action, resource);
+function scopeDecision(identity: Identity, action: Action, resource: Resource | undefined): Decision {
+  if (identity.role === 'project-owner') return resource ? ownerScope(identity, action, resource) : ALLOW;
   if (!countyScoped(identity)) return ALLOW;
   const county = identity.countyCode ?? '';
+  if (action === 'funds:events:read') {
+    return outOfScope('原始事件日志包含其他旗县区，仅限市级用户、审计和管理员', 'the raw event log spans every county: city-level users, auditors and administrators only');
+  }
+  if (!resource) return ALLOW;
   switch (action) {
     case 'money:transfer':
     case 'money:payout':
@@ -75,8 +84,6 @@ function scopeDecision(identity: Identity, action: Action, resource: Resource): 
       return holderInUnit(identity, resource.toHolder)
         ? ALLOW
         : outOfScope('只能确认本单位收到的拨款', 'you may confirm receipt only of transfers to your own unit');
-    case 'funds:events:read':
-      return outOfScope('原始事件日志包含其他旗县区，仅限市级用户、审计和管理员', 'the raw event log spans every county: city-level users, auditors and administrators only');
     case 'projects:register':
     case 'projects:report-progress':
     case 'projects:close':
@@ -112,6 +119,11 @@ function outOfScope(zh: string, en: string): Decision {
 
 interface HasCounty {
   county?: { code?: string } | null;
+}
+
+/** Whether something of a county (an alert, a deferral) is visible to the identity. */
+export function countyVisible(identity: Identity, countyCode: string | undefined): boolean {
+  return !countyScoped(identity) || countyCode === identity.countyCode;
 }
 
 /** Whether a holder (or a balance line naming one) is visible: county users see their county and the city level. */

@@ -9,8 +9,10 @@ import { ConfigError } from '../config';
 import { EventStoreUnavailableError } from '../event-store/event-store.port';
 import { LedgerRefusal } from '../domain';
 import { registerLedgerCommands } from './ledger.commands';
-import { registerAlertCommands } from '../alerts/alerts.cli';
+import { registerStoreCommands } from './store.commands';
 import { registerAuditCommands } from '../audit/audit.commands';
+import { registerAlertCommands } from '../alerts/alerts.cli';
+import { registerUserCommands } from '../auth/cli';
 import { registerProjectionCommands } from '../../projections/cli';
 
 export function buildProgram(): Command {
@@ -20,10 +22,12 @@ export function buildProgram(): Command {
     .description('Fundtrail 专项资金追踪账本 — an event-sourced ledger for special funds')
     .showHelpAfterError();
   registerLedgerCommands(program);
-  registerAlertCommands(program);
+  registerStoreCommands(program);
   // before the audit commands: they take the projections' `verify` and keep it as `verify --read-models`
   registerProjectionCommands(program);
   registerAuditCommands(program);
+  registerAlertCommands(program);
+  registerUserCommands(program);
   return program;
 }
 
