@@ -6,6 +6,9 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import { loadDemo } from '../../src/app/demo-loader';
 import { type TestApp, startTestApp } from '../support/test-app';
 
+/** Browser globals, only inside functions that run in the page (this module is compiled without the DOM lib). */
+declare const document: any, sessionStorage: any, localStorage: any;
+
 export const FUND_ID = 'hohhot-2022-industrial';
 export const SCREENSHOTS = join(__dirname, '..', '..', 'docs', 'screenshots');
 export const CHROMIUM = process.env.FUNDTRAIL_CHROMIUM ?? '/usr/bin/chromium';

@@ -5,6 +5,9 @@
  */
 import { FUND_ID, type Dashboard, type WatchedPage, openPage, ready, screenshot, startDashboard } from './browser';
 
+/** Browser globals, only inside functions that run in the page (compiled without the DOM lib). */
+declare const document: any, window: any, Event: any;
+
 jest.setTimeout(60_000);
 
 let dashboard: Dashboard;
@@ -55,7 +58,7 @@ test('/ opens the overview; the Sankey’s totals equal the fund API’s', async
   expect(sankey.totals.pool).toBe('18046500.00');
   // what the chart itself draws (万元) agrees to the fen
   const drawn = await page.evaluate(() => {
-    const chart = (window as unknown as { echarts: { getInstanceByDom(node: Element): { getOption(): { series: Array<{ links: Array<{ source: string; target: string; value: number }> }> } } } }).echarts.getInstanceByDom(document.querySelector('.chart.sankey')!);
+    const chart = (window as unknown as { echarts: { getInstanceByDom(node: unknown): { getOption(): { series: Array<{ links: Array<{ source: string; target: string; value: number }> }> } } } }).echarts.getInstanceByDom(document.querySelector('.chart.sankey')!);
     const links = chart.getOption().series[0].links;
     const into = (node: string) => links.filter((link) => link.target === node).reduce((sum, link) => sum + link.value, 0);
     const out = (node: string) => links.filter((link) => link.source === node).reduce((sum, link) => sum + link.value, 0);
@@ -87,7 +90,7 @@ test('the date slider redraws the overview as of that day, equal to the projecti
   // drag the slider to 2022-10-31 (days from the first event)
   const first = await page.evaluate(() => (window as unknown as { fundtrail: { state: { first: string } } }).fundtrail.state.first);
   const offset = (Date.parse('2022-10-31') - Date.parse(first)) / 86_400_000;
-  await page.locator('#asof').evaluate((slider: HTMLInputElement, value) => {
+  await page.locator('#asof').evaluate((slider: { value: string; dispatchEvent(event: unknown): boolean }, value) => {
     slider.value = String(value);
     slider.dispatchEvent(new Event('input', { bubbles: true }));
     slider.dispatchEvent(new Event('change', { bubbles: true }));
@@ -203,4 +206,34 @@ test('public disclosure (拨付情况公示) works without signing in', async ()
   } finally {
     await anonymous.context.close();
   }
+});
+
+test('alerts: one raised through the API appears live (SSE) and is acknowledged with a note', async () => {
+  const { page, problems } = signedIn;
+  await page.goto(`${dashboard.base}/dashboard/#/alerts`);
+  await ready(page, 'alerts');
+  await page.waitForSelector('[data-live="on"]');
+  const before = await page.locator('tr[data-alert]').count();
+  // new money arrives at a county department on a past business date: past its limit today, so an alert is due
+  const http = dashboard.app.http;
+  await http().post(`/api/funds/${FUND_ID}/transfers`).send({ transferId: 't-dashboard-live', fromHolderId: 'cf-150121', toHolderId: 'dept-150121', amount: '100000.00', document: '测试〔2023〕1号', occurredAt: '2023-10-01' }).expect(201);
+  await http().post(`/api/funds/${FUND_ID}/transfers/t-dashboard-live/receipt`).send({ occurredAt: '2023-10-02' }).expect(201);
+  await http().post('/api/alerts/evaluation').send({}).expect(200);
+  const raised = (await api(`/api/alerts?fundId=${FUND_ID}&status=open`)).filter((alert: { holderId: string; since: string }) => alert.holderId === 'dept-150121' && alert.since === '2023-10-02');
+  expect(raised.length).toBeGreaterThan(0);
+  const alertId: string = raised[0].alertId;
+  // it arrives over the stream, without reloading the page
+  const row = page.locator(`tr[data-alert="${alertId}"]`);
+  await row.waitFor({ timeout: 15_000 });
+  expect(await page.locator('tr[data-alert]').count()).toBeGreaterThan(before);
+  await expect(row.innerText()).resolves.toContain('2023年10月2日');
+  await row.scrollIntoViewIfNeeded();
+  await screenshot(page, 'alerts');
+  await row.locator('input.ack-note').fill('已电话督促，承诺本月内拨付');
+  await row.locator('form.ack button').click();
+  await page.waitForFunction((id) => !document.querySelector(`tr[data-alert="${id}"][data-status="open"]`), alertId);
+  const acknowledged = await api(`/api/alerts/${alertId}`);
+  expect(acknowledged.status).toBe('acknowledged');
+  expect(acknowledged.acknowledgements[0].note).toBe('已电话督促，承诺本月内拨付');
+  expect(problems).toEqual([]);
 });
