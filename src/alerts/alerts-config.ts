@@ -3,7 +3,9 @@
  *   FUNDTRAIL_SMTP_URL                 smtp://user:pass@host:587 (e-mail alerts; none: e-mail deliveries fail and are retried)
  *   FUNDTRAIL_SMTP_FROM                sender address, default "Fundtrail <alerts@fundtrail.local>"
  *   FUNDTRAIL_ALERTS_INTERVAL_SECONDS  how often every fund is re-evaluated and due deliveries are sent (default 60)
- *   FUNDTRAIL_ALERTS                   "on" (default) or "off": off serves the API but runs no engine
+ *   FUNDTRAIL_ALERTS                   "on" (default) or "off": off serves the API but runs no engine. Under Jest
+ *                                      (NODE_ENV=test) the default is off: a background engine appending alerts would
+ *                                      race the other suites' "the store is unchanged" checks; alert tests turn it on.
  */
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Matches, Max, Min, validateSync } from 'class-validator';
@@ -37,6 +39,6 @@ export function loadAlertsConfig(env: NodeJS.ProcessEnv = process.env): AlertsCo
   return {
     ...(dto.FUNDTRAIL_SMTP_URL ? { smtp: { url: dto.FUNDTRAIL_SMTP_URL, from: dto.FUNDTRAIL_SMTP_FROM ?? 'Fundtrail <alerts@fundtrail.local>' } } : {}),
     intervalMs: (dto.FUNDTRAIL_ALERTS_INTERVAL_SECONDS ?? 60) * 1000,
-    engine: (dto.FUNDTRAIL_ALERTS ?? 'on') === 'on',
+    engine: (dto.FUNDTRAIL_ALERTS ?? (env.NODE_ENV === 'test' ? 'off' : 'on')) === 'on',
   };
 }

@@ -18,9 +18,11 @@ describe('alerts through the API', () => {
   let receiver: Receiver;
   const clock = manualClock('2022-03-01T08:00:00Z');
   const previousInterval = process.env.FUNDTRAIL_ALERTS_INTERVAL_SECONDS;
+  const previousEngine = process.env.FUNDTRAIL_ALERTS;
 
   beforeAll(async () => {
     process.env.FUNDTRAIL_ALERTS_INTERVAL_SECONDS = '86400';
+    process.env.FUNDTRAIL_ALERTS = 'on'; // off by default under Jest
     receiver = await startReceiver([{ status: 500, body: 'down' }, { status: 503, body: 'still down' }, { status: 200, body: '{"ok":true}' }]);
     t = await startTestApp();
     // the alert clock alone moves (sessions keep the real time)
@@ -32,6 +34,8 @@ describe('alerts through the API', () => {
     await receiver.close();
     if (previousInterval === undefined) delete process.env.FUNDTRAIL_ALERTS_INTERVAL_SECONDS;
     else process.env.FUNDTRAIL_ALERTS_INTERVAL_SECONDS = previousInterval;
+    if (previousEngine === undefined) delete process.env.FUNDTRAIL_ALERTS;
+    else process.env.FUNDTRAIL_ALERTS = previousEngine;
   });
 
   const tick = () => t.app.get(AlertEngine).tick({ all: true });
