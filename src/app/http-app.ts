@@ -15,6 +15,7 @@ import type { Runtime } from './runtime';
 import { ProjectionsModule } from '../../projections/projections.module';
 import { DashboardModule } from '../dashboard/dashboard.module';
 import { AlertsModule } from '../alerts/alerts.module';
+import { AuditModule } from '../audit/audit.module';
 
 export interface HttpAppOptions {
   logger?: boolean;
@@ -43,7 +44,7 @@ export function openAuth(runtime: Runtime): AuthService {
 export async function createHttpApp(runtime: Runtime, options: HttpAppOptions = {}): Promise<INestApplication> {
   const auth = options.auth ?? openAuth(runtime);
   const settings = securitySettingsOf(runtime, options.security);
-  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime, [AuthModule.register(auth, settings, !options.auth), ProjectionsModule.register(), AlertsModule.register(), DashboardModule.register()]), {
+  const app = await NestFactory.create<NestExpressApplication>(AppModule.register(runtime, [AuthModule.register(auth, settings, !options.auth), ProjectionsModule.register(), AlertsModule.register(), DashboardModule.register(), AuditModule.register()]), {
     logger: options.logger === false ? false : ['error', 'warn'],
     bodyParser: false,
   });
