@@ -51,16 +51,35 @@ export interface ChainBreak {
 
 /** Checks one stream's events (in version order): versions without gaps, links and hashes. */
 export function verifyStreamChain(events: RecordedEvent[]): ChainBreak | undefined {
-  let prevHash = '';
-  for (let index = 0; index < events.length; index++) {
-    const event = events[index];
-    const at = { position: event.position, streamId: event.streamId, version: event.version, eventId: event.eventId };
-    if (event.version !== index) return { ...at, problem: `version ${event.version} where ${index} was expected` };
-    if (event.prevHash !== prevHash) return { ...at, problem: 'link to the previous event does not match its hash' };
-    if (eventHash(prevHash, event.streamId, event.version, event) !== event.hash) return { ...at, problem: 'content does not match its hash' };
-    prevHash = event.hash;
+  const verifier = new ChainVerifier();
+  for (const event of events) {
+    const broken = verifier.check(event);
+    if (broken) return broken;
   }
   return undefined;
+}
+
+/**
+ * The same check as verifyStreamChain, one event at a time over the whole log in global order (events of many
+ * streams interleaved): it remembers each stream's last version and hash, so a full log is verified in one pass.
+ */
+export class ChainVerifier {
+  private readonly heads = new Map<string, { version: number; hash: string }>();
+
+  check(event: RecordedEvent): ChainBreak | undefined {
+    const head = this.heads.get(event.streamId) ?? { version: -1, hash: '' };
+    const at = { position: event.position, streamId: event.streamId, version: event.version, eventId: event.eventId };
+    if (event.version !== head.version + 1) return { ...at, problem: `version ${event.version} where ${head.version + 1} was expected` };
+    if (event.prevHash !== head.hash) return { ...at, problem: 'link to the previous event does not match its hash' };
+    if (eventHash(head.hash, event.streamId, event.version, event) !== event.hash) return { ...at, problem: 'content does not match its hash' };
+    this.heads.set(event.streamId, { version: event.version, hash: event.hash });
+    return undefined;
+  }
+
+  /** Streams seen, with their event counts (last version + 1). */
+  streams(): Map<string, number> {
+    return new Map([...this.heads].map(([streamId, head]) => [streamId, head.version + 1]));
+  }
 }
 
 export function sha256(text: string): string {

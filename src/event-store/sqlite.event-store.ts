@@ -215,18 +215,22 @@ export class SqliteEventStore implements EventStore {
     for (const row of statement.iterate(after)) yield toRecorded(row);
   }
 
-  /** iterateAll in batches, for the port's streamAll (the statement reads one snapshot: WAL keeps it while iterating). */
+  /**
+   * The port's streamAll: keyset pages straight from the prepared statement. Not iterateAll: an open
+   * better-sqlite3 iterator keeps the connection busy, and the consumer of a batch may use the store (a copy
+   * reads idempotency records, the app appends) before it asks for the next one.
+   */
   async *streamAll(options: StreamAllOptions = {}): AsyncGenerator<RecordedEvent[]> {
     const batchSize = Math.min(Math.max(1, options.batchSize ?? 1_000), READ_BATCH_MAX);
-    let batch: RecordedEvent[] = [];
-    for (const event of this.iterateAll(options.after ?? 0)) {
-      batch.push(event);
-      if (batch.length === batchSize) {
-        yield batch;
-        batch = [];
-      }
+    let after = options.after ?? 0;
+    for (;;) {
+      const rows = this.statements.allForwards.all(after, batchSize);
+      if (rows.length === 0) return;
+      const batch = rows.map(toRecorded);
+      after = batch[batch.length - 1].position;
+      yield batch;
+      if (rows.length < batchSize) return;
     }
-    if (batch.length > 0) yield batch;
   }
 
   async headPosition(): Promise<number> {
