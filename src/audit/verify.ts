@@ -5,7 +5,8 @@
  * deleted or reordered event breaks its stream's chain at a named event. What a chain cannot show is a
  * stream cut short at its end, or two streams' events swapped in the global order: the digest covers those.
  *
- * The digest is a running hash over the events in global order, `d_n = sha256(d_{n-1} "\n" position ":" hash)`,
+ * The digest is a running hash over the events in global order, `d_n = sha256(d_{n-1} "\n" position ":" hash)` (the hash
+ * recomputed from the event's content and its link),
  * written with the scope, the position it covers and how many events: `ft1:<scope>:<position>:<count>:<hex>`.
  * An auditor files it in a report. Later, `verify --digest` recomputes the running hash over the events up to
  * that position: equal means every event up to there is still there, unchanged, in the same order (each
@@ -149,11 +150,14 @@ export class LogVerifier {
     } else if (event.prevHash !== head.hash) {
       this.report(event, 'link-broken', '与前一事件的哈希链接不符', 'its link does not match the previous event’s hash');
     }
-    if (eventHash(event.prevHash, event.streamId, event.version, event) !== event.hash) {
+    // the digest takes the hash recomputed from the content, not the stored one: an edited row whose hash column
+    // was left alone (or rewritten) still changes the digest
+    const recomputed = eventHash(event.prevHash, event.streamId, event.version, event);
+    if (recomputed !== event.hash) {
       this.report(event, 'content-changed', '内容与其哈希不符：事件被修改', 'its content does not match its hash: the event was altered');
     }
     if (event.version >= expected) this.heads.set(event.streamId, { version: event.version, hash: event.hash });
-    this.digest.add(event);
+    this.digest.add({ position: event.position, hash: recomputed });
     if (this.filed && event.position <= this.filed.position) this.filedDigestAt = this.digest.value();
   }
 

@@ -34,10 +34,12 @@ describe('tamper evidence on the demo store (SQLite, rows changed behind the led
     expect(parseDigest(report.digest)).toEqual({ scope: 'all', position: 260, count: 260, hash: report.digest.split(':')[4] });
   });
 
-  it('an edited amount is caught at that event: its content no longer matches its hash', async () => {
+  it('an edited amount is caught at that event: its content no longer matches its hash, and the filed digest no longer holds', async () => {
+    const filed = parseDigest((await verify()).digest);
     const target = row(100);
     store.db.prepare("UPDATE events SET data = json_set(data, '$.amountFen', 1) WHERE event_id = ?").run(target.event_id);
-    const report = await verify();
+    const report = await verify({ against: filed });
+    expect(report.against).toMatchObject({ ok: false });
     expect(report.ok).toBe(false);
     expect(report.firstBreak).toMatchObject({ position: target.position, streamId: STREAM, version: 100, eventId: target.event_id, problem: 'content-changed' });
   });
