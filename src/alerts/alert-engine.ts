@@ -36,7 +36,10 @@ export class AlertEngine {
   private interval?: unknown;
   private pending?: unknown;
   private running: Promise<void> = Promise.resolve();
-  private stopped = true;
+  /** Following the log and the timer (start). */
+  private following = false;
+  /** Closed for good (stop): no more ticks, even asked for. Before start, asked-for ticks run (FUNDTRAIL_ALERTS=off). */
+  private closed = false;
   private ticks = 0;
 
   constructor(
@@ -49,7 +52,7 @@ export class AlertEngine {
   }
 
   async start(): Promise<void> {
-    this.stopped = false;
+    this.following = true;
     await this.service.catchUp();
     const head = await this.service.store.headPosition();
     this.subscription = this.service.store.subscribe({
@@ -66,7 +69,7 @@ export class AlertEngine {
 
   /** Coalesces a burst of events into one tick. */
   kick(): void {
-    if (this.stopped || this.pending !== undefined) return;
+    if (!this.following || this.closed || this.pending !== undefined) return;
     this.pending = this.timers.setTimeout(() => {
       this.pending = undefined;
       void this.tick({});
@@ -76,7 +79,7 @@ export class AlertEngine {
   /** One pass; passes never overlap. `all` re-evaluates every fund (the date may have changed). */
   tick(options: { all?: boolean } = {}): Promise<void> {
     const run = this.running.then(async () => {
-      if (this.stopped) return;
+      if (this.closed) return;
       try {
         this.ticks++;
         await this.service.evaluate({ all: options.all });
@@ -95,7 +98,8 @@ export class AlertEngine {
   }
 
   async stop(): Promise<void> {
-    this.stopped = true;
+    this.following = false;
+    this.closed = true;
     if (this.interval !== undefined) this.timers.clearInterval(this.interval);
     if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
     this.pending = undefined;

@@ -156,7 +156,8 @@ export class AlertService {
       const alertEvent = { type: event.type, data: event.data } as AlertEvent;
       const alert = evolveAlert(this.alerts.get(alertEvent.data.alertId), alertEvent, { position: event.position, recordedAt: event.metadata.recordedAt, version: event.version });
       this.alerts.set(alert.alertId, alert);
-      if (this.caughtUpOnce) this.changes.next({ type: alertEvent.type, alert });
+      // a retrospective alert (raised already resolved, over history) is not news for the live stream
+      if (this.caughtUpOnce && !alert.retrospective) this.changes.next({ type: alertEvent.type, alert });
     } else if (SUBSCRIPTION_EVENT_TYPES.has(event.type)) {
       const subscriptionEvent = { type: event.type, data: event.data } as SubscriptionEvent;
       if (subscriptionEvent.type === 'SubscriptionCreated') {
