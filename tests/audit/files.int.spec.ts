@@ -139,3 +139,14 @@ describe('import of a 台账', () => {
     expect(seen.at(-1)).toBe(1504);
   }, 60_000);
 });
+
+describe('import: no row is ever dropped without a word', () => {
+  it('a project without its enterprise, a fund without its city bureau: each is an error with its row', async () => {
+    const store = new SqliteEventStore({ filename: ':memory:' });
+    const header = (await writeTemplate('csv', { examples: false })).toString('utf8');
+    const rows = ['设立资金,f1,2024-01-02,,资金,,,,,100.00,,,,,,,2024,,,,,', '项目登记,f1,2024-01-03,p1,项目,,,,,10.00,,,,,,方向,,1,评审类,,,'];
+    const report = await importLedgerFile(new Ledger(store), store, 'x.csv', Buffer.from(header + rows.join('\n')), { actor: ACTOR });
+    expect(report.errors.map((error) => [error.row, error.column])).toEqual([[2, '拨出单位 from'], [3, '接收单位 to']]);
+    await store.close();
+  });
+});

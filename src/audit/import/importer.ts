@@ -296,7 +296,12 @@ function planCommands(rows: RawRow[], errors: RowError[]): PlannedCommand[] {
     const before = errors.length;
     const read = new RowReader(row, errors, required);
     const command = commandOf(op, read);
-    if (errors.length > before || !command) continue;
+    if (errors.length > before) continue;
+    if (!command) {
+      // every missing field is reported above; this only guards against a row being dropped without a word
+      errors.push({ row: row.rowNumber, reason_zh: '本行缺少必要字段', reason_en: 'the row lacks fields its operation needs' });
+      continue;
+    }
     if (command.kind === 'holder') {
       planned.push({ rows: [row.rowNumber], kind: 'holder', command: command.command, key: keyOf(command) });
       continue;
