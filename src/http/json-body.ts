@@ -16,11 +16,36 @@ const ANSWERS: Record<string, { status: number; error: string; zh: string; en: s
   'request.size.invalid': { status: 400, error: 'bad-length', zh: '请求长度与声明不符', en: 'the request length does not match its Content-Length' },
 };
 
+/** No request body of this API nests deeper; deeper ones would only exhaust the stack of the validators. */
+export const JSON_DEPTH_MAX = 32;
+/** Keys that reach the prototype of what they are copied into; no field of the API has these names. */
+const FORBIDDEN_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/** The first problem of a parsed body: a prototype key or too deep a nesting (walked without recursion). */
+export function bodyProblem(body: unknown): { error: string; zh: string; en: string } | undefined {
+  const stack: Array<[unknown, number]> = [[body, 0]];
+  while (stack.length > 0) {
+    const [value, depth] = stack.pop()!;
+    if (value === null || typeof value !== 'object') continue;
+    if (depth >= JSON_DEPTH_MAX) return { error: 'too-deep', zh: `请求体嵌套超过 ${JSON_DEPTH_MAX} 层`, en: `the request body nests deeper than ${JSON_DEPTH_MAX} levels` };
+    for (const key of Object.keys(value)) {
+      if (FORBIDDEN_KEYS.has(key)) return { error: 'forbidden-key', zh: `请求体不得包含字段 ${key}`, en: `the request body must not contain the key ${key}` };
+      stack.push([(value as Record<string, unknown>)[key], depth + 1]);
+    }
+  }
+  return undefined;
+}
+
 export function jsonBody() {
   const parse = express.json({ limit: JSON_BODY_LIMIT, strict: true });
   return (request: Request, response: Response, next: NextFunction): void => {
     parse(request, response, (error?: unknown) => {
-      if (!error) return next();
+      if (!error) {
+        const problem = bodyProblem(request.body);
+        if (!problem) return next();
+        response.status(400).json({ statusCode: 400, error: problem.error, message: `${problem.zh} / ${problem.en}`, message_zh: problem.zh, message_en: problem.en });
+        return;
+      }
       const type = (error as { type?: string }).type ?? '';
       const status = (error as { status?: number }).status ?? 400;
       const answer = ANSWERS[type] ?? { status: status >= 400 && status < 500 ? status : 400, error: 'bad-request', zh: '请求无效', en: 'bad request' };
