@@ -40,12 +40,25 @@ export interface TableSpec {
 
 export type Row = Record<string, string | number | null | undefined>;
 
-/** A unit of work of one batch: rows to upsert and statements to run, executed atomically by `commit`. */
+/** A unit of work of one batch: rows to write and statements to run, executed atomically by `commit`. */
 export interface WriteBatch {
+  /** Rows that may already exist (INSERT … ON CONFLICT DO UPDATE of every column). */
   upsert(table: TableSpec, rows: Row[]): void;
+  /**
+   * Rows known to be new (plain INSERT: no conflict clause to evaluate). The caller guarantees it, e.g. flow rows
+   * created by events after the checkpoint, whose ids (position × 1000 + n) cannot be in the table yet.
+   */
+  insert(table: TableSpec, rows: readonly object[]): void;
+  /** `UPDATE table SET set… WHERE key…` for each row (rows carry both the set and the key columns). */
+  update(table: TableSpec, set: readonly string[], key: readonly string[], rows: readonly object[]): void;
   /** A statement with `?` placeholders. */
   run(sql: string, params: unknown[]): void;
 }
+
+type Operation =
+  | { op: 'upsert' | 'insert'; table: TableSpec; rows: readonly object[] }
+  | { op: 'update'; table: TableSpec; set: readonly string[]; key: readonly string[]; rows: readonly object[] }
+  | { op: 'run'; sql: string; params: unknown[] };
 
 export interface ReadModelOptions {
   /** PostgreSQL schema, or undefined (SQLite, or the search_path default). */
@@ -56,6 +69,7 @@ export class ReadModel {
   readonly kind: 'sqlite' | 'postgres';
   readonly schema?: string;
   private readonly statementCache = new Map<string, Database.Statement>();
+  private readonly resolved = new Map<string, string>();
 
   constructor(readonly dataSource: DataSource) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
@@ -76,7 +90,12 @@ export class ReadModel {
 
   /** `{pj_table}` tokens become (schema-qualified) table names. */
   resolve(sql: string): string {
-    return sql.replace(/\{(pj_\w+)\}/g, (_, name: string) => this.t(name));
+    let result = this.resolved.get(sql);
+    if (result === undefined) {
+      result = sql.replace(/\{(pj_\w+)\}/g, (_, name: string) => this.t(name));
+      if (this.resolved.size < 1_000) this.resolved.set(sql, result);
+    }
+    return result;
   }
 
   private pgSql(sql: string): string {
@@ -144,25 +163,37 @@ export class ReadModel {
     for (const table of tables) await this.exec(`DROP TABLE IF EXISTS ${this.t(table.name)}`);
   }
 
-  /** Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction. */
+  /**
+   * Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction, each row
+   * through a cached prepared statement with named parameters (`@column`) bound straight from the row object:
+   * no per-row array, no SQL text per row (the profile showed both). On PostgreSQL: multi-row statements, at
+   * most ~60,000 parameters each, in one transaction.
+   */
   async commit(work: (batch: WriteBatch) => void): Promise<void> {
-    const operations: Array<{ table: TableSpec; rows: Row[] } | { sql: string; params: unknown[] }> = [];
+    const operations: Operation[] = [];
     work({
       upsert: (table, rows) => {
-        if (rows.length > 0) operations.push({ table, rows });
+        if (rows.length > 0) operations.push({ op: 'upsert', table, rows });
       },
-      run: (sql, params) => operations.push({ sql, params }),
+      insert: (table, rows) => {
+        if (rows.length > 0) operations.push({ op: 'insert', table, rows });
+      },
+      update: (table, set, key, rows) => {
+        if (rows.length > 0) operations.push({ op: 'update', table, set, key, rows });
+      },
+      run: (sql, params) => operations.push({ op: 'run', sql, params }),
     });
     if (this.kind === 'sqlite') {
       const transaction = this.sqlite.transaction(() => {
         for (const operation of operations) {
-          if ('sql' in operation) {
-            this.prepare(this.resolve(operation.sql)).run(...(operation.params as unknown[]));
+          if (operation.op === 'run') {
+            this.prepare(this.resolve(operation.sql)).run(...operation.params);
             continue;
           }
-          const statement = this.prepare(upsertSql(this, operation.table, 1));
-          const names = operation.table.columns.map((column) => column.name);
-          for (const row of operation.rows) statement.run(...names.map((name) => row[name] ?? null));
+          const statement = this.prepare(
+            operation.op === 'update' ? updateSql(this, operation.table, operation.set, operation.key, 1, true) : insertSql(this, operation.table, 1, operation.op === 'upsert', true),
+          );
+          for (const row of operation.rows) statement.run(row);
         }
       });
       transaction.immediate();
@@ -173,18 +204,22 @@ export class ReadModel {
       await runner.connect();
       await runner.startTransaction();
       for (const operation of operations) {
-        if ('sql' in operation) {
-          await runner.query(this.pgSql(this.resolve(operation.sql)), operation.params as unknown[]);
+        if (operation.op === 'run') {
+          await runner.query(this.pgSql(this.resolve(operation.sql)), operation.params);
           continue;
         }
-        const names = operation.table.columns.map((column) => column.name);
+        const names = operation.op === 'update' ? [...operation.key, ...operation.set] : operation.table.columns.map((column) => column.name);
         // PostgreSQL takes at most 65,535 parameters a statement.
         const rowsPerStatement = Math.max(1, Math.floor(60_000 / names.length));
         for (let start = 0; start < operation.rows.length; start += rowsPerStatement) {
-          const chunk = operation.rows.slice(start, start + rowsPerStatement);
+          const chunk = operation.rows.slice(start, start + rowsPerStatement) as Row[];
           const params: unknown[] = [];
           for (const row of chunk) for (const name of names) params.push(row[name] ?? null);
-          await runner.query(this.pgSql(upsertSql(this, operation.table, chunk.length)), params);
+          const sql =
+            operation.op === 'update'
+              ? updateSql(this, operation.table, operation.set, operation.key, chunk.length, false)
+              : insertSql(this, operation.table, chunk.length, operation.op === 'upsert', false);
+          await runner.query(this.pgSql(sql), params);
         }
       }
       await runner.commitTransaction();
@@ -197,13 +232,30 @@ export class ReadModel {
   }
 }
 
-function upsertSql(model: ReadModel, table: TableSpec, rowCount: number): string {
+/** INSERT (optionally ON CONFLICT DO UPDATE) of `rowCount` rows; `named`: `@column` parameters (SQLite, one row). */
+function insertSql(model: ReadModel, table: TableSpec, rowCount: number, upsert: boolean, named: boolean): string {
   const names = table.columns.map((column) => column.name);
-  const placeholders = `(${names.map(() => '?').join(', ')})`;
+  const placeholders = `(${names.map((name) => (named ? `@${name}` : '?')).join(', ')})`;
   const values = Array.from({ length: rowCount }, () => placeholders).join(', ');
+  const insert = `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) VALUES ${values}`;
+  if (!upsert) return insert;
   const updates = names.filter((name) => !table.primary.includes(name)).map((name) => `"${name}" = excluded."${name}"`);
   const conflict = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
-  return `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) VALUES ${values} ON CONFLICT (${table.primary.map((c) => `"${c}"`).join(', ')}) ${conflict}`;
+  return `${insert} ON CONFLICT (${table.primary.map((c) => `"${c}"`).join(', ')}) ${conflict}`;
+}
+
+/** UPDATE of some columns by key: one row with `@column` parameters (SQLite), or `rowCount` rows joined to a VALUES list (PostgreSQL). */
+function updateSql(model: ReadModel, table: TableSpec, set: readonly string[], key: readonly string[], rowCount: number, named: boolean): string {
+  if (named) {
+    return `UPDATE ${model.t(table.name)} SET ${set.map((name) => `"${name}" = @${name}`).join(', ')} WHERE ${key.map((name) => `"${name}" = @${name}`).join(' AND ')}`;
+  }
+  const names = [...key, ...set];
+  const typeOf = (name: string) => sqlType(table.columns.find((column) => column.name === name)!.type, 'postgres');
+  // the first row carries the casts, so that every column of the VALUES list has the table's type
+  const first = `(${names.map((name) => `?::${typeOf(name)}`).join(', ')})`;
+  const rest = `(${names.map(() => '?').join(', ')})`;
+  const values = Array.from({ length: rowCount }, (_, index) => (index === 0 ? first : rest)).join(', ');
+  return `UPDATE ${model.t(table.name)} AS t SET ${set.map((name) => `"${name}" = v."${name}"`).join(', ')} FROM (VALUES ${values}) AS v(${names.map((n) => `"${n}"`).join(', ')}) WHERE ${key.map((name) => `t."${name}" = v."${name}"`).join(' AND ')}`;
 }
 
 function sqlType(type: ColumnType, kind: 'sqlite' | 'postgres'): string {

@@ -156,9 +156,12 @@ export class MoneyFold {
   readonly holders = new Map<string, HolderInfo>();
   readonly allocationsByEvent = new Map<string, AllocationInfo>();
   private readonly places = new Map<string, PlaceEntry>();
-  private readonly evicted = new Set<string>();
-  /** Rows changed since the last flush. */
+  /** Rows changed since the last flush (new ones and older ones money was taken from). */
   readonly dirtyLots = new Set<Lot>();
+  /** The lots created since the last flush (a subset of dirtyLots): written with a plain INSERT, the others with a narrow UPDATE. */
+  readonly newLots = new Set<Lot>();
+  /** Batches committed so far (terminal places are dropped from memory at each commit). */
+  private commits = 0;
   readonly dirtyHolders: HolderInfo[] = [];
   readonly dirtyFunds: FundInfo[] = [];
   readonly dirtyAllocations = new Set<AllocationInfo>();
@@ -179,7 +182,7 @@ export class MoneyFold {
         if (movement.from.kind === 'outside') continue;
         const key = placeKeyOf(fundId, movement.from);
         if (this.places.get(key)?.complete || wanted.has(key)) continue;
-        if (!this.places.has(key) && this.options.fresh && !this.evicted.has(key)) continue;
+        if (!this.places.has(key) && this.knownEmptyWhenAbsent(movement.from)) continue;
         wanted.set(key, { key, fundId, kind: movement.from.kind, id: placeId(movement.from) });
       }
     }
@@ -190,12 +193,34 @@ export class MoneyFold {
   loadPlace(key: string, lots: Lot[], level: string | null): void {
     lots.sort(byAge);
     this.places.set(key, { lots, complete: true, level });
-    this.evicted.delete(key);
+  }
+
+  /**
+   * Whether a place that has no entry in memory is known to hold nothing (so its lots need no loading before
+   * money is taken from it). Only in a fresh fold (a rebuild: the tables were empty at its start), and only for
+   * places that are dropped from memory only once empty: transit, the unallocated budget, and holders known to be
+   * non-terminal. A terminal holder (an enterprise, the pool) is dropped after every commit whatever it holds, and
+   * a holder registered in the very batch being prepared has no level yet: both are loaded (one indexed query;
+   * money leaves them only on a reversal or clawback, a few thousand times in a million events).
+   * This rule replaces a set of every evicted place, which grew with the history: memory is now bounded by the
+   * money currently held at non-terminal places, not by how many enterprises were ever paid.
+   */
+  private knownEmptyWhenAbsent(place: Place): boolean {
+    if (!this.options.fresh) return false;
+    if (place.kind !== 'holder') return true;
+    const level = this.holders.get(place.holderId)?.level;
+    return level !== undefined && !this.isTerminal(level);
+  }
+
+  private isTerminal(level: string | null): boolean {
+    return level !== null && TERMINAL_LEVELS.has(level);
   }
 
   /** After a commit: forget the lots of terminal places (enterprises, the pool), whose money seldom moves again. */
   committed(): void {
+    this.commits++;
     this.dirtyLots.clear();
+    this.newLots.clear();
     this.dirtyHolders.length = 0;
     this.dirtyFunds.length = 0;
     this.dirtyAllocations.clear();
@@ -205,10 +230,7 @@ export class MoneyFold {
         this.places.delete(key);
         continue;
       }
-      if (entry.level !== null && TERMINAL_LEVELS.has(entry.level)) {
-        this.places.delete(key);
-        this.evicted.add(key);
-      }
+      if (this.isTerminal(entry.level)) this.places.delete(key);
     }
   }
 
@@ -347,8 +369,10 @@ export class MoneyFold {
     const from = this.attributesOf(movement.from, context, 'from');
     const to = this.attributesOf(movement.to, context, 'to');
     const toKey = placeKeyOf(fundId, movement.to);
+    // only a holder's level makes a place terminal (a transit place carries its receiver's level for the reports)
+    const toLevel = movement.to.kind === 'holder' ? to.level : null;
     if (movement.from.kind === 'outside') {
-      this.addLot(toKey, to.level, this.newLot(context, from, to, movement.amountFen, null, context.stamp ?? {}, date));
+      this.addLot(toKey, toLevel, this.newLot(context, from, to, movement.amountFen, null, context.stamp ?? {}, date));
       return;
     }
     const pieces = this.take(placeKeyOf(fundId, movement.from), movement.amountFen, context);
@@ -360,7 +384,7 @@ export class MoneyFold {
       const fromAttributes = movement.from.kind === 'transit' ? { ...from, level: piece.lot.to_level, county: piece.lot.to_county } : from;
       const lot = this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, date);
       if (context.reversedEventId !== undefined) this.restore(lot, piece.lot, context.reversedEventId);
-      this.addLot(toKey, to.level, lot);
+      this.addLot(toKey, toLevel, lot);
     }
   }
 
@@ -442,11 +466,14 @@ export class MoneyFold {
   private addLot(key: string, level: string | null, lot: Lot): void {
     let entry = this.places.get(key);
     if (!entry) {
-      entry = { lots: [], complete: this.options.fresh && !this.evicted.has(key), level };
+      // complete: nothing of this place can be in the tables. Fresh fold: a non-terminal place is absent only when
+      // empty; a terminal one only before the first commit (afterwards it may have been dropped with lots in it).
+      entry = { lots: [], complete: this.options.fresh && (!this.isTerminal(level) || this.commits === 0), level };
       this.places.set(key, entry);
-    }
+    } else if (entry.level === null) entry.level = level; // loaded before its holder was registered (same batch)
     insertSorted(entry.lots, lot);
     this.dirtyLots.add(lot);
+    this.newLots.add(lot);
   }
 
   /** Takes `amountFen` from the place's lots: preferred lots first, then oldest first. */

@@ -47,6 +47,9 @@ export const moneyProjection: Projection = {
   },
 };
 
+/** What taking money from a lot changes in its row. */
+const LOT_CHANGES = ['remaining_fen', 'last_out_on', 'closed_position'] as const;
+
 class MoneyWorker implements ProjectionWorker {
   constructor(
     private readonly db: ReadModel,
@@ -84,7 +87,13 @@ class MoneyWorker implements ProjectionWorker {
       })),
     );
     batch.upsert(ALLOCATION_TABLE, [...this.fold.dirtyAllocations].map(allocationRow));
-    batch.upsert(FLOW_TABLE, [...this.fold.dirtyLots] as unknown as Row[]);
+    // Lots created in this batch are new rows (ids are position × 1000 + n, past the checkpoint): a plain INSERT,
+    // the Lot object bound as it is. Older lots money was taken from change in three columns only: a narrow
+    // UPDATE by primary key instead of rewriting 31 columns with INSERT … ON CONFLICT.
+    batch.insert(FLOW_TABLE, [...this.fold.newLots]);
+    const taken: Lot[] = [];
+    for (const lot of this.fold.dirtyLots) if (!this.fold.newLots.has(lot)) taken.push(lot);
+    batch.update(FLOW_TABLE, LOT_CHANGES, ['id'], taken);
   }
 
   committed(): void {

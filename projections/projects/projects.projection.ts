@@ -20,20 +20,24 @@ export const projectsProjection: Projection = {
 };
 
 export class ProjectsWorker implements ProjectionWorker {
-  /** Projects registered in this batch (full rows), and changes to projects of earlier batches. */
+  /** Projects registered in this batch (full rows). */
   readonly rows = new Map<string, Row>();
-  readonly updates: Array<{ sql: string; params: unknown[] }> = [];
+  /**
+   * Changes to projects of earlier batches, merged per project (the last progress, close or cancel of the batch
+   * wins) and written as one narrow UPDATE per project and kind of change with a fixed statement. Before: an SQL
+   * text built per event and one UPDATE per event (447,554 progress reports in the 1M-event history).
+   */
+  readonly changes = new Map<string, ProjectChange>();
 
   async prepare(): Promise<void> {}
 
   apply(event: RecordedEvent): void {
     const data = event.data as { fundId: string; projectId: string; percent?: number };
     const date = event.metadata.occurredAt;
-    const key = `${data.fundId}|${data.projectId}`;
     switch (event.type) {
       case 'ProjectRegistered': {
         const registered = event.data as ProjectRegistered['data'];
-        this.rows.set(key, {
+        this.rows.set(`${data.fundId}|${data.projectId}`, {
           fund_id: registered.fundId,
           project_id: registered.projectId,
           name: registered.name,
@@ -55,36 +59,55 @@ export class ProjectsWorker implements ProjectionWorker {
         return;
       }
       case 'ProjectProgressReported':
-        return this.change(key, data, { progress_percent: data.percent! });
+        return this.change(data, (change) => (change.progress = { fund_id: data.fundId, project_id: data.projectId, progress_percent: data.percent! }));
       case 'ProjectClosed':
-        return this.change(key, data, { closed_on: date, closed_position: event.position });
+        return this.change(data, (change) => (change.closed = { fund_id: data.fundId, project_id: data.projectId, closed_on: date, closed_position: event.position }));
       case 'ProjectCancelled':
-        return this.change(key, data, { cancelled_on: date, cancelled_position: event.position });
+        return this.change(data, (change) => (change.cancelled = { fund_id: data.fundId, project_id: data.projectId, cancelled_on: date, cancelled_position: event.position }));
       default:
         return;
     }
   }
 
-  private change(key: string, data: { fundId: string; projectId: string }, values: Row): void {
+  private change(data: { fundId: string; projectId: string }, set: (change: ProjectChange) => void): void {
+    const key = `${data.fundId}|${data.projectId}`;
     const row = this.rows.get(key);
     if (row) {
-      Object.assign(row, values);
+      const change: ProjectChange = {};
+      set(change);
+      Object.assign(row, change.progress ?? change.closed ?? change.cancelled);
       return;
     }
-    const names = Object.keys(values);
-    this.updates.push({
-      sql: `UPDATE {pj_project} SET ${names.map((name) => `"${name}" = ?`).join(', ')} WHERE fund_id = ? AND project_id = ?`,
-      params: [...names.map((name) => values[name]), data.fundId, data.projectId],
-    });
+    let change = this.changes.get(key);
+    if (!change) this.changes.set(key, (change = {}));
+    set(change);
   }
 
   flush(batch: WriteBatch): void {
     batch.upsert(PROJECT_TABLE, [...this.rows.values()]);
-    for (const update of this.updates) batch.run(update.sql, update.params);
+    const progress: Row[] = [];
+    const closed: Row[] = [];
+    const cancelled: Row[] = [];
+    for (const change of this.changes.values()) {
+      if (change.progress) progress.push(change.progress);
+      if (change.closed) closed.push(change.closed);
+      if (change.cancelled) cancelled.push(change.cancelled);
+    }
+    batch.update(PROJECT_TABLE, ['progress_percent'], PROJECT_KEY, progress);
+    batch.update(PROJECT_TABLE, ['closed_on', 'closed_position'], PROJECT_KEY, closed);
+    batch.update(PROJECT_TABLE, ['cancelled_on', 'cancelled_position'], PROJECT_KEY, cancelled);
   }
 
   committed(): void {
     this.rows.clear();
-    this.updates.length = 0;
+    this.changes.clear();
   }
+}
+
+const PROJECT_KEY = ['fund_id', 'project_id'] as const;
+
+interface ProjectChange {
+  progress?: Row;
+  closed?: Row;
+  cancelled?: Row;
 }
