@@ -11,11 +11,11 @@
  * BENCH_EVENTS, BENCH_SEED. Writes bench/results/bench-<events>.json and .md and prints the table.
  */
 import { fork } from 'node:child_process';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { type BenchConfig, type PhaseRequest, type PhaseResult, type QueryLatency, type StoreKind, BATCH, loadProjections, removeSqlite } from './phases';
+import { type BenchConfig, type PhaseRequest, type PhaseResult, type QueryLatency, type StoreKind, BATCH, loadProjections, openStore, removeSqlite, sqliteHistoryFile } from './phases';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD = join(__dirname, 'child.js');
@@ -26,6 +26,7 @@ interface Args {
   postgres: boolean;
   naiveSample: number;
   appends: boolean;
+  reuse: boolean;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -35,6 +36,7 @@ function parseArgs(argv: string[]): Args {
     postgres: true,
     naiveSample: 20_000,
     appends: true,
+    reuse: false,
   };
   for (let index = 0; index < argv.length; index++) {
     const arg = argv[index];
@@ -49,8 +51,9 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--naive-sample') args.naiveSample = value();
     else if (arg === '--no-postgres') args.postgres = false;
     else if (arg === '--no-appends') args.appends = false;
+    else if (arg === '--reuse-history') args.reuse = true;
     else if (arg === '--help' || arg === '-h') {
-      console.log('npm run bench -- [--quick | --events N] [--seed N] [--naive-sample N] [--no-postgres] [--no-appends]');
+      console.log('npm run bench -- [--quick | --events N] [--seed N] [--naive-sample N] [--no-postgres] [--no-appends] [--reuse-history]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -109,7 +112,7 @@ async function main(): Promise<void> {
     seed: args.seed,
     dataDir: join(ROOT, 'bench', '.data'),
     postgresUrl: process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    pgSchema: `ft_bench_${args.events}`,
+    pgSchema: `ft_bench_${args.events}_${args.seed}`,
   };
   mkdirSync(config.dataDir, { recursive: true });
   const machine = {
@@ -136,8 +139,10 @@ async function main(): Promise<void> {
 
   add('generate only (no store)', await runChild({ phase: 'generate', config }));
   for (const store of stores) {
-    const load = await runChild({ phase: 'load', config, store });
-    add(
+    const existing = args.reuse ? await existingHistory(config, store) : 0;
+    if (existing > 0) rows.push({ what: `load ${store}: not measured, --reuse-history: the history of an earlier run (${existing.toLocaleString('en-US')} events) is read again` });
+    const load: PhaseResult = existing > 0 ? { phase: `load ${store}`, ok: true } : await runChild({ phase: 'load', config, store });
+    if (existing === 0) add(
       store === 'sqlite'
         ? `load ${store}: generate + append, one fund-day per append (${String(load.details?.eventsPerAppend ?? '?')} events on average)`
         : `load ${store}: generate + append, fund-days merged up to 200 events per append, 8 in flight (${String(load.details?.eventsPerAppend ?? '?')} on average)`,
@@ -225,6 +230,26 @@ async function main(): Promise<void> {
   writeFileSync(`${base}.md`, markdown);
   console.log(markdown);
   console.error(`report: ${base}.md and .json (${report.totalSeconds} s in all)`);
+}
+
+/** The number of events of an earlier run's history of this size and seed (0: none). */
+async function existingHistory(config: BenchConfig, store: StoreKind): Promise<number> {
+  if (store === 'sqlite' && !existsSync(sqliteHistoryFile(config))) return 0;
+  if (store === 'postgres') {
+    const pool = new Pool({ connectionString: config.postgresUrl, max: 1 });
+    try {
+      const found = await pool.query('SELECT 1 FROM information_schema.tables WHERE table_schema = $1 AND table_name = $2', [config.pgSchema, 'events']);
+      if (found.rowCount === 0) return 0;
+    } finally {
+      await pool.end();
+    }
+  }
+  const opened = await openStore(config, store);
+  try {
+    return await opened.headPosition();
+  } finally {
+    await opened.close();
+  }
 }
 
 async function dropSchema(url: string, schema: string): Promise<void> {
