@@ -13,7 +13,7 @@ import type { EventStore } from '../src/event-store/event-store.port';
 import { PROJECTIONS } from './registry';
 import { ReadModel, type ReadModelConfig, entitySchemaOf, openReadModelDataSource } from './read-model';
 import { type CatchUpOptions, ProjectionRunner } from './runner';
-import { CHECKPOINT_TABLE } from './tables';
+import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
 import { type Cut, QUERIES, type QueryName } from './queries';
 import { type VerifyReport, verifyProjections } from './verify';
 
@@ -26,7 +26,7 @@ export type { Cut, QueryName, ExecutionBase } from './queries';
 export type { VerifyReport } from './verify';
 
 /** Every table of every projection as a TypeORM EntitySchema, for a DataSource made elsewhere. */
-export const PROJECTION_ENTITIES = [CHECKPOINT_TABLE, ...PROJECTIONS.flatMap((projection) => projection.tables)].map(entitySchemaOf);
+export const PROJECTION_ENTITIES = [CHECKPOINT_TABLE, SCHEMA_TABLE, ...PROJECTIONS.flatMap((projection) => projection.tables)].map(entitySchemaOf);
 
 /** Drops every projection and refills it from the whole log. */
 export async function rebuildAll(

@@ -7,15 +7,25 @@
  * Several projections share one read of the log: the batch is read once and each projection folds the
  * events after its own checkpoint. A projection with no checkpoint (new, or dropped by `rebuild`) starts at 0.
  */
+import { createHash } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '../src/event-store/event-store.port';
 import { READ_BATCH_MAX } from '../src/event-store/event-store.port';
 import type { Projection, ProjectionWorker } from './projection';
 import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
-import { CHECKPOINT_TABLE } from './tables';
+import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_SIZE_DEFAULT = 10_000;
+/**
+ * Events per transaction when catching up a long way (a rebuild, a new projection on a big history): larger
+ * transactions dirty each hot page of the read model (an active project's row, a county's open lots) once per
+ * batch instead of once per 10,000 events, so less is written to the WAL. Memory stays bounded by the batch
+ * (about 1 KB an event), not by the history.
+ */
+export const REBUILD_BATCH_SIZE = Number(process.env.FUNDTRAIL_REBUILD_BATCH ?? 50_000);
+/** A catch-up of at least this many events uses REBUILD_BATCH_SIZE. */
+const LARGE_CATCH_UP = 100_000;
 
 export interface CatchUpOptions {
   /** Stop after this position (default: the head when the call starts). */
@@ -64,8 +74,25 @@ export class ProjectionRunner {
 
   private async init(): Promise<void> {
     if (this.initialised) return;
-    await this.db.createTables([CHECKPOINT_TABLE], false);
+    await this.db.createTables([CHECKPOINT_TABLE, SCHEMA_TABLE], false);
     const existing = await this.readCheckpoints();
+    // A projection whose tables changed shape since they were filled (a new version of Fundtrail) is dropped and
+    // caught up from position 0, like a new projection: CREATE TABLE IF NOT EXISTS alone would keep the old shape.
+    const fingerprints = new Map(
+      (await this.db.all<{ name: string; fingerprint: string }>('SELECT name, fingerprint FROM {pj_schema}')).map((row) => [row.name, row.fingerprint]),
+    );
+    for (const projection of this.projections) {
+      const fingerprint = fingerprintOf(projection);
+      if (fingerprints.get(projection.name) === fingerprint) continue;
+      if (existing.has(projection.name) || fingerprints.has(projection.name)) {
+        await this.db.dropTables(projection.tables);
+        existing.delete(projection.name);
+      }
+      await this.db.commit((batch) => {
+        batch.run('DELETE FROM {pj_checkpoint} WHERE name = ?', [projection.name]);
+        batch.upsert(SCHEMA_TABLE, [{ name: projection.name, fingerprint }]);
+      });
+    }
     for (const projection of this.projections) {
       // tables of a projection that has a checkpoint exist already; a new one gets its tables (indexes follow the catch-up)
       await this.db.createTables(projection.tables, false);
@@ -108,12 +135,19 @@ export class ProjectionRunner {
     const until = Math.min(options.until ?? head, head);
     let from = Math.min(...this.projections.map((projection) => this.checkpoints.get(projection.name) ?? 0));
     const total = Math.max(0, until - from);
-    const batchSize = Math.min(options.batchSize ?? BATCH_SIZE_DEFAULT, READ_BATCH_MAX);
+    const batchSize = Math.max(1, options.batchSize ?? (total >= LARGE_CATCH_UP ? REBUILD_BATCH_SIZE : BATCH_SIZE_DEFAULT));
     let read = 0;
     try {
       while (from < until) {
-        const page = await this.store.readAll({ after: from, limit: Math.min(batchSize, until - from) });
-        const events = page.filter((event) => event.position <= until);
+        // one transaction may hold several pages of the store (a page is at most READ_BATCH_MAX events)
+        const events: RecordedEvent[] = [];
+        let after = from;
+        while (events.length < batchSize && after < until) {
+          const page = await this.store.readAll({ after, limit: Math.min(READ_BATCH_MAX, batchSize - events.length, until - after) });
+          if (page.length === 0) break;
+          for (const event of page) if (event.position <= until) events.push(event);
+          after = page[page.length - 1].position;
+        }
         if (events.length === 0) break;
         const last = events[events.length - 1].position;
         await this.foldAndCommit(events, last, options.filter);
@@ -225,4 +259,9 @@ export class ProjectionRunner {
     this.subscription = undefined;
     await this.queue;
   }
+}
+
+/** The shape of a projection's tables (columns, keys, indexes): a change means its rows must be rebuilt. */
+function fingerprintOf(projection: Projection): string {
+  return createHash('sha256').update(JSON.stringify(projection.tables)).digest('hex').slice(0, 16);
 }
