@@ -9,6 +9,7 @@ import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
 import type { Runtime } from '../src/app/runtime';
 import { RUNTIME } from '../src/app/tokens';
+import { Permission } from '../src/auth/decorators';
 import { present } from '../src/shared/present';
 import { type Cut, type ExecutionBase, FundNotFoundError, QUERIES, type QueryName } from './queries';
 
@@ -51,22 +52,22 @@ export class ProjectionsController {
     }
   }
 
-  @Get('balances') @ApiOperation({ summary: '余额 / balances per holder, level, county; in transit; unallocated; conservation' })
+  @Get('balances') @Permission('funds:read') @ApiOperation({ summary: '余额 / balances per holder, level, county; in transit; unallocated; conservation' })
   balances(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
     return this.answer('balances', fundId, query);
   }
 
-  @Get('dwell') @ApiOperation({ summary: '滞留时间 / dwell time (FIFO): held lots with aging buckets, dwell of money sent on' })
+  @Get('dwell') @Permission('funds:read') @ApiOperation({ summary: '滞留时间 / dwell time (FIFO): held lots with aging buckets, dwell of money sent on' })
   dwell(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
     return this.answer('dwell', fundId, query);
   }
 
-  @Get('execution') @ApiOperation({ summary: '预算执行率 / execution rate with numerator, base and formula; by document, county, direction, month; arrival rate per level' })
+  @Get('execution') @Permission('funds:read') @ApiOperation({ summary: '预算执行率 / execution rate with numerator, base and formula; by document, county, direction, month; arrival rate per level' })
   execution(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
     return this.answer('execution', fundId, query);
   }
 
-  @Get('held-up') @ApiOperation({ summary: '资金滞留 / where money is held up, with the projects and enterprises waiting' })
+  @Get('held-up') @Permission('funds:read') @ApiOperation({ summary: '资金滞留 / where money is held up, with the projects and enterprises waiting' })
   heldUp(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
     return this.answer('held-up', fundId, query);
   }

@@ -7,6 +7,7 @@ import {
   IsIn,
   IsInt,
   IsNotEmpty,
+  IsObject,
   IsOptional,
   IsString,
   Matches,
@@ -41,7 +42,7 @@ export class RegisterHolderDto {
   nameEn?: string;
   @ApiProperty({ enum: LEVELS }) @IsIn(LEVELS as unknown as string[])
   level: Level;
-  @ApiPropertyOptional({ type: CountyDto }) @IsOptional() @ValidateNested() @Type(() => CountyDto)
+  @ApiPropertyOptional({ type: CountyDto }) @IsOptional() @IsObject({ message: 'county: 必须是对象 {code, name} / must be an object {code, name}' }) @ValidateNested() @Type(() => CountyDto)
   county?: CountyDto;
   @ApiPropertyOptional({ example: '91150100MA0N000000' })
   @IsOptional()
@@ -175,7 +176,7 @@ export class RegisterProjectDto {
   name: string;
   @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
   enterpriseHolderId: string;
-  @ApiPropertyOptional({ type: CountyDto }) @IsOptional() @ValidateNested() @Type(() => CountyDto)
+  @ApiPropertyOptional({ type: CountyDto }) @IsOptional() @IsObject({ message: 'county: 必须是对象 {code, name} / must be an object {code, name}' }) @ValidateNested() @Type(() => CountyDto)
   county?: CountyDto;
   @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
   parkHolderId?: string;

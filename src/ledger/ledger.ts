@@ -199,6 +199,8 @@ export class Ledger {
     const events = await this.store.readStream(fundStreamId(fundId), { fromVersion: state.version + 1 });
     for (const event of events) applyRecorded(state, event);
     if (events.length > 0) assertConservation(state);
+    // only funds that exist are kept: asking for random ids must not grow memory
+    if (!state.exists) this.funds.delete(fundId);
     return state;
   }
 }

@@ -206,10 +206,8 @@ describe('hostile and random input at every write endpoint (fast-check)', () => 
     expect(await ledgerSnapshot(t.runtime.store)).toBe(before);
   });
 
-  // Found by this file: `county: []` passes @ValidateNested + @Type in src/ledger/ledger.dto.ts (CountyDto lacks
-  // an @IsObject()), and a holder is registered with an array for its county. Not this feature's file: reported.
-  // `it.failing` passes while the gap is there and fails (a reminder to make it a plain `it`) once it is closed.
-  it.failing('refuses a holder whose county is an empty array (known gap in RegisterHolderDto)', async () => {
+  // Found by this file: `county: []` used to pass @ValidateNested + @Type; the DTOs now require an object.
+  it('refuses a holder whose county is an empty array', async () => {
     await expectRefused('POST', '/api/holders', { holderId: 'h-county-array', name: '园区', level: 'park', county: [] }, 'county: []');
   });
 });
