@@ -33,6 +33,8 @@ export interface CatchUpOptions {
   /** Fold only the events that pass (the others still advance the checkpoint): used to build "the events up to a date". */
   filter?: (event: RecordedEvent) => boolean;
   batchSize?: number;
+  /** Events read from the store at a time (default and at most READ_BATCH_MAX); a transaction holds several pages. */
+  pageSize?: number;
   onProgress?(done: number, total: number): void;
   /** Called after every committed batch (tests use it to die in the middle). */
   onBatchCommitted?(position: number): void;
@@ -136,29 +138,37 @@ export class ProjectionRunner {
     let from = Math.min(...this.projections.map((projection) => this.checkpoints.get(projection.name) ?? 0));
     const total = Math.max(0, until - from);
     const batchSize = Math.max(1, options.batchSize ?? (total >= LARGE_CATCH_UP ? REBUILD_BATCH_SIZE : BATCH_SIZE_DEFAULT));
+    const pageSize = Math.max(1, Math.min(options.pageSize ?? READ_BATCH_MAX, READ_BATCH_MAX));
     let read = 0;
+    // Events are read and folded a store page at a time (at most READ_BATCH_MAX), and committed every `batchSize`
+    // events: a page's events die young (the fold keeps only the rows it changed), while the transaction spans
+    // several pages. The checkpoint advances only with a commit, so a crash still loses exactly the uncommitted pages.
+    let folded = 0;
+    let foldedUntil = from;
     try {
       while (from < until) {
-        // one transaction may hold several pages of the store (a page is at most READ_BATCH_MAX events)
-        const events: RecordedEvent[] = [];
-        let after = from;
-        while (events.length < batchSize && after < until) {
-          const page = await this.store.readAll({ after, limit: Math.min(READ_BATCH_MAX, batchSize - events.length, until - after) });
-          if (page.length === 0) break;
-          for (const event of page) if (event.position <= until) events.push(event);
-          after = page[page.length - 1].position;
+        const page = await this.store.readAll({ after: foldedUntil, limit: Math.min(pageSize, batchSize - folded, until - foldedUntil) });
+        const events = page.length > 0 && page[page.length - 1].position > until ? page.filter((event) => event.position <= until) : page;
+        if (events.length > 0) {
+          foldedUntil = events[events.length - 1].position;
+          await this.fold(events, foldedUntil, options.filter);
+          folded += events.length;
         }
-        if (events.length === 0) break;
-        const last = events[events.length - 1].position;
-        await this.foldAndCommit(events, last, options.filter);
-        read += events.length;
-        from = last;
-        options.onBatchCommitted?.(last);
-        options.onProgress?.(Math.min(total, from - (until - total)), total);
+        const done = events.length === 0 || foldedUntil >= until;
+        if (folded >= batchSize || (done && folded > 0)) {
+          await this.commitFolded(foldedUntil);
+          read += folded;
+          folded = 0;
+          from = foldedUntil;
+          options.onBatchCommitted?.(from);
+          options.onProgress?.(Math.min(total, from - (until - total)), total);
+        }
+        if (done) break;
       }
     } catch (error) {
       // the in-memory state of the workers may be half-way through a batch: forget it, reload from the tables
       this.workers.clear();
+      this.folding = [];
       this.lastError = error as Error;
       throw error;
     }
@@ -180,18 +190,28 @@ export class ProjectionRunner {
     return worker;
   }
 
-  private async foldAndCommit(events: RecordedEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
-    const active: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
+  /** The projections folding the current (uncommitted) batch: those whose checkpoint is before its events. */
+  private folding: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
+
+  /** Folds one page of events into the workers (in memory; nothing is written before `commitFolded`). */
+  private async fold(events: RecordedEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
     for (const projection of this.projections) {
       const after = this.checkpoints.get(projection.name) ?? 0;
-      if (after >= last) continue;
-      active.push({ projection, worker: await this.workerFor(projection), after });
+      if (after >= last || this.folding.some((entry) => entry.projection === projection)) continue;
+      this.folding.push({ projection, worker: await this.workerFor(projection), after });
     }
     const kept = filter ? events.filter(filter) : events;
-    for (const { worker, after } of active) await worker.prepare(after === 0 && kept === events ? kept : kept.filter((event) => event.position > after));
+    const first = events[0].position;
+    for (const { worker, after } of this.folding) await worker.prepare(after < first ? kept : kept.filter((event) => event.position > after));
     for (const event of kept) {
-      for (const { worker, after } of active) if (event.position > after) worker.apply(event);
+      for (const { worker, after } of this.folding) if (event.position > after) worker.apply(event);
     }
+  }
+
+  /** Writes what the workers changed and their checkpoints (at `last`) in one transaction. */
+  private async commitFolded(last: number): Promise<void> {
+    const active = this.folding;
+    this.folding = [];
     const now = new Date().toISOString();
     await this.db.commit((batch) => {
       for (const { worker } of active) worker.flush(batch);

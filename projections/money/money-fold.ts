@@ -191,8 +191,13 @@ export class MoneyFold {
 
   /** Puts the open lots of a place, as read back from the tables, in memory (they are the whole truth after a commit). */
   loadPlace(key: string, lots: Lot[], level: string | null): void {
+    // A transaction spans several folded pages: an incomplete entry may hold lots that arrived in an earlier page
+    // of this transaction (not in the tables yet: `newLots`) beside lots of committed batches (in the tables, and
+    // unchanged since: nothing is taken from an incomplete place). The place is the tables plus the uncommitted.
+    const pending = this.places.get(key);
+    if (pending && !pending.complete) for (const lot of pending.lots) if (this.newLots.has(lot)) lots.push(lot);
     lots.sort(byAge);
-    this.places.set(key, { lots, complete: true, level });
+    this.places.set(key, { lots, complete: true, level: level ?? pending?.level ?? null });
   }
 
   /**
