@@ -13,7 +13,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
 import request from 'supertest';
-import { createHttpApp } from '../../src/app/http-app';
+import { createHttpApp, type HttpAppOptions } from '../../src/app/http-app';
 import { createRuntime, type Runtime } from '../../src/app/runtime';
 import { AuthService, type NewUser } from '../../src/auth/auth.service';
 import type { ScryptCost } from '../../src/auth/passwords';
