@@ -1,0 +1,188 @@
+/**
+ * Leases: "only one instance at a time does X" among several app instances sharing a store and a read model
+ * (each projection is fed by exactly one instance at a time).
+ *
+ * - PostgreSQL: a session-level advisory lock (`pg_try_advisory_lock`) per name, on a dedicated connection
+ *   that does nothing else. The lock lives exactly as long as that connection: an instance that stops, crashes
+ *   or loses its network loses the lock at once, and another instance's next `acquire` gets it.
+ * - SQLite (one machine, several processes on one read-model file): a lease row (name, owner, expiry) in the
+ *   read-model database, taken when free or expired and pushed forward by `renew`. A crashed holder's lease
+ *   frees itself after `ttlMs`.
+ *
+ * Fencing: a holder that stalls (a long pause, a cut connection) may lose its lease without noticing before its
+ * next write. `fence(name)` is a statement to run INSIDE the write transaction: it fails (and so rolls the
+ * write back) unless this holder still holds the lease at that moment.
+ */
+import type Database from 'better-sqlite3';
+import { randomUUID } from 'node:crypto';
+import { Client } from 'pg';
+
+export interface Lease {
+  /** This holder's id (for messages and the SQLite owner column). */
+  readonly owner: string;
+  /** Takes the lease if it is free (or expired); true when this holder has it now (also when it had it already). */
+  acquire(name: string): Promise<boolean>;
+  /** Keeps a held lease; false when it was lost (expired and taken, or the PostgreSQL session ended). */
+  renew(name: string): Promise<boolean>;
+  /** Gives it up (no-op when not held). */
+  release(name: string): Promise<void>;
+  /** A statement with `?` placeholders that fails unless this holder holds `name` when it runs (see the header). */
+  fence(name: string): { sql: string; params: unknown[] };
+  /** Releases everything and closes the lease's own connection. */
+  close(): Promise<void>;
+}
+
+/** Raised by `fence` when this instance no longer holds the lease; the write it guarded was rolled back. */
+export const LEASE_LOST_MESSAGE = 'fundtrail: lease lost';
+
+// ------------------------------------------------------------------------------------------------
+// PostgreSQL: advisory locks
+
+/** Advisory lock keys: one namespace for Fundtrail's leases, and a hash of the name. */
+const ADVISORY_NAMESPACE = 0x46_54_4c_53 | 0; // 'FTLS'
+
+export class PostgresLease implements Lease {
+  readonly owner = randomUUID();
+  private client: Client | undefined;
+  private backendPid = 0;
+  private readonly held = new Set<string>();
+  private connecting: Promise<Client> | undefined;
+
+  constructor(private readonly options: { connectionString: string; connectTimeoutMs?: number }) {}
+
+  private async connection(): Promise<Client> {
+    if (this.client) return this.client;
+    this.connecting ??= (async () => {
+      const client = new Client({
+        connectionString: this.options.connectionString,
+        connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
+        application_name: 'fundtrail-lease',
+        keepAlive: true,
+      });
+      const lost = () => {
+        // the server released every advisory lock of this session with it
+        if (this.client === client) this.client = undefined;
+        this.held.clear();
+      };
+      client.on('error', lost);
+      client.on('end', lost);
+      try {
+        await client.connect();
+        this.backendPid = (await client.query<{ pid: number }>('SELECT pg_backend_pid() AS pid')).rows[0].pid;
+      } catch (error) {
+        client.end().catch(() => undefined);
+        throw error;
+      } finally {
+        this.connecting = undefined;
+      }
+      this.client = client;
+      return client;
+    })();
+    return this.connecting;
+  }
+
+  async acquire(name: string): Promise<boolean> {
+    if (this.held.has(name) && (await this.renew(name))) return true;
+    const client = await this.connection();
+    const rows = (await client.query<{ ok: boolean }>('SELECT pg_try_advisory_lock($1::int, hashtext($2)) AS ok', [ADVISORY_NAMESPACE, name])).rows;
+    if (rows[0].ok) this.held.add(name);
+    return rows[0].ok;
+  }
+
+  async renew(name: string): Promise<boolean> {
+    if (!this.held.has(name) || !this.client) return false;
+    try {
+      const rows = (await this.client.query<{ ok: boolean }>(`SELECT ${this.heldSql('$1', '$2', '$3')} AS ok`, [this.backendPid, ADVISORY_NAMESPACE, name])).rows;
+      if (!rows[0].ok) this.held.delete(name);
+      return rows[0].ok;
+    } catch {
+      this.held.clear();
+      return false;
+    }
+  }
+
+  async release(name: string): Promise<void> {
+    if (!this.held.delete(name) || !this.client) return;
+    await this.client.query('SELECT pg_advisory_unlock($1::int, hashtext($2))', [ADVISORY_NAMESPACE, name]).catch(() => undefined);
+  }
+
+  fence(name: string): { sql: string; params: unknown[] } {
+    // 1 / 0 raises division_by_zero: the write transaction fails unless our lease session still holds the lock
+    // (the divisor is computed at run time; a literal 1/0 would be folded, and raised, when planning)
+    return { sql: `SELECT 1 / (${this.heldSql('?', '?', '?')})::int`, params: [this.backendPid, ADVISORY_NAMESPACE, name] };
+  }
+
+  /** Whether the backend `pid` holds the advisory lock (namespace, hashtext(name)): two-int locks have objsubid 2. */
+  private heldSql(pid: string, namespace: string, name: string): string {
+    return `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ${pid}::int
+      AND classid = (${namespace}::int)::oid AND objid = (hashtext(${name}))::oid AND objsubid = 2)`;
+  }
+
+  async close(): Promise<void> {
+    const client = this.client;
+    this.client = undefined;
+    this.held.clear();
+    // ending the session releases its advisory locks
+    await client?.end().catch(() => undefined);
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// SQLite: a lease row with an expiry
+
+export const SQLITE_LEASE_TABLE = 'pj_lease';
+
+export class SqliteLease implements Lease {
+  readonly owner: string;
+  private readonly ttlMs: number;
+  private readonly now: () => number;
+
+  constructor(
+    private readonly db: Database.Database,
+    options: { ttlMs?: number; owner?: string; now?: () => number } = {},
+  ) {
+    this.owner = options.owner ?? randomUUID();
+    this.ttlMs = options.ttlMs ?? LEASE_TTL_MS_DEFAULT;
+    this.now = options.now ?? Date.now;
+    db.exec(`CREATE TABLE IF NOT EXISTS "${SQLITE_LEASE_TABLE}" (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
+  }
+
+  async acquire(name: string): Promise<boolean> {
+    const now = this.now();
+    const taken = this.db
+      .prepare(
+        `INSERT INTO "${SQLITE_LEASE_TABLE}" (name, owner, expires_at) VALUES (?, ?, ?)
+         ON CONFLICT (name) DO UPDATE SET owner = excluded.owner, expires_at = excluded.expires_at
+         WHERE "${SQLITE_LEASE_TABLE}".owner = excluded.owner OR "${SQLITE_LEASE_TABLE}".expires_at <= ?`,
+      )
+      .run(name, this.owner, now + this.ttlMs, now);
+    return taken.changes === 1;
+  }
+
+  async renew(name: string): Promise<boolean> {
+    const now = this.now();
+    const renewed = this.db
+      .prepare(`UPDATE "${SQLITE_LEASE_TABLE}" SET expires_at = ? WHERE name = ? AND owner = ? AND expires_at > ?`)
+      .run(now + this.ttlMs, name, this.owner, now);
+    return renewed.changes === 1;
+  }
+
+  async release(name: string): Promise<void> {
+    this.db.prepare(`DELETE FROM "${SQLITE_LEASE_TABLE}" WHERE name = ? AND owner = ?`).run(name, this.owner);
+  }
+
+  fence(name: string): { sql: string; params: unknown[] } {
+    // json() of a non-JSON text raises "malformed JSON": the write transaction fails unless the lease is ours and alive
+    return {
+      sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM "${SQLITE_LEASE_TABLE}" WHERE name = ? AND owner = ? AND expires_at > ?) THEN 1 ELSE json('${LEASE_LOST_MESSAGE}') END`,
+      params: [name, this.owner, this.now()],
+    };
+  }
+
+  async close(): Promise<void> {
+    if (this.db.open) this.db.prepare(`DELETE FROM "${SQLITE_LEASE_TABLE}" WHERE owner = ?`).run(this.owner);
+  }
+}
+
+/** How long a SQLite lease lasts without renewal; holders renew every third of it. */
+export const LEASE_TTL_MS_DEFAULT = 15_000;
