@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { DataSource } from 'typeorm';
 import type { EventStore } from '../src/event-store/event-store.port';
+import { LeaseGroup, PostgresLease, SqliteLease } from '../src/event-store/lease';
 import { PROJECTIONS } from './registry';
 import { ReadModel, type ReadModelConfig, entitySchemaOf, openReadModelDataSource } from './read-model';
 import { type CatchUpOptions, ProjectionRunner } from './runner';
@@ -50,7 +51,7 @@ export function runQuery(name: QueryName, dataSource: DataSource | ReadModel, fu
 
 /** The read model of one configuration, its runner and its queries. Opens the database lazily, on first use. */
 export class ProjectionService {
-  private opened?: Promise<{ dataSource: DataSource; db: ReadModel; runner: ProjectionRunner }>;
+  private opened?: Promise<{ dataSource: DataSource; db: ReadModel; runner: ProjectionRunner; leases: LeaseGroup }>;
   private following = false;
 
   constructor(
@@ -62,7 +63,9 @@ export class ProjectionService {
     this.opened ??= (async () => {
       const dataSource = await openReadModelDataSource(this.config, PROJECTION_ENTITIES);
       const db = new ReadModel(dataSource);
-      return { dataSource, db, runner: new ProjectionRunner(this.store, db) };
+      // several app instances may share this read model: each projection is fed by one of them at a time
+      const leases = projectionLeases(this.config, db);
+      return { dataSource, db, runner: new ProjectionRunner(this.store, db, PROJECTIONS, leases), leases };
     })();
     return this.opened;
   }
@@ -127,9 +130,16 @@ export class ProjectionService {
 
   async close(): Promise<void> {
     if (!this.opened) return;
-    const { runner, dataSource } = await this.opened;
+    const { runner, dataSource, leases } = await this.opened;
     await runner.close();
+    await leases.lease.close();
     if (dataSource.isInitialized) await dataSource.destroy();
     this.opened = undefined;
   }
+}
+
+/** SQLite: lease rows in the read-model file; PostgreSQL: advisory locks, named after the read-model schema. */
+function projectionLeases(config: ReadModelConfig, db: ReadModel): LeaseGroup {
+  if (config.kind === 'sqlite') return new LeaseGroup(new SqliteLease(db.sqlite), 'projection:');
+  return new LeaseGroup(new PostgresLease({ connectionString: config.url }), `projection:${config.schema ?? 'fundtrail_read'}:`);
 }

@@ -6,10 +6,17 @@
  *
  * Several projections share one read of the log: the batch is read once and each projection folds the
  * events after its own checkpoint. A projection with no checkpoint (new, or dropped by `rebuild`) starts at 0.
+ *
+ * Several app instances on one read model: given a LeaseGroup (src/event-store/lease.ts: a PostgreSQL advisory
+ * lock or a SQLite lease row per projection name), the runner feeds only the projections whose lease it holds,
+ * each commit carries a fence that rolls it back if the lease was lost meanwhile, and a projection it does not
+ * feed is awaited (read your writes) until its feeder's checkpoint reaches the position asked for, or taken over
+ * when its lease frees (the feeder stopped). A lease gained reloads the projection's checkpoint and state.
  */
 import { createHash } from 'node:crypto';
 import type { EventStore, RecordedEvent } from '../src/event-store/event-store.port';
 import { READ_BATCH_MAX } from '../src/event-store/event-store.port';
+import { LEASE_TTL_MS_DEFAULT, type LeaseGroup } from '../src/event-store/lease';
 import type { Projection, ProjectionWorker } from './projection';
 import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
@@ -24,6 +31,8 @@ export const BATCH_SIZE_DEFAULT = 10_000;
  * (about 1 KB an event), not by the history.
  */
 export const REBUILD_BATCH_SIZE = Number(process.env.FUNDTRAIL_REBUILD_BATCH ?? 50_000);
+/** How long a catch-up waits for another instance feeding a projection to reach the position asked for. */
+const FEEDER_WAIT_MS = 10_000;
 /** A catch-up of at least this many events uses REBUILD_BATCH_SIZE. */
 const LARGE_CATCH_UP = 100_000;
 
@@ -61,7 +70,53 @@ export class ProjectionRunner {
     readonly store: EventStore,
     readonly db: ReadModel,
     readonly projections: readonly Projection[] = PROJECTIONS,
+    /** One lease per projection name when several instances share the read model (see the header). */
+    readonly leases?: LeaseGroup,
   ) {}
+
+  private leaseTimer?: NodeJS.Timeout;
+
+  /** The projections this instance feeds: all of them, or those whose lease it holds (taken or renewed now). */
+  private async takeLeases(): Promise<Projection[]> {
+    if (!this.leases) return [...this.projections];
+    const { held, gained } = await this.leases.take(this.projections.map((projection) => projection.name));
+    if (gained.length > 0) {
+      // another instance may have fed these meanwhile: their checkpoints and in-memory state are stale
+      const stored = await this.readCheckpoints();
+      for (const name of gained) {
+        this.checkpoints.set(name, stored.get(name) ?? 0);
+        this.workers.delete(name);
+      }
+    }
+    for (const projection of this.projections) if (!held.has(projection.name)) this.workers.delete(projection.name);
+    return this.projections.filter((projection) => held.has(projection.name));
+  }
+
+  private feeds(projection: Projection): boolean {
+    return !this.leases || this.leases.holds(projection.name);
+  }
+
+  /** Read your writes on an instance that does not feed some projections: wait for their feeder (or take over). */
+  private async awaitOtherFeeders(until: number, options: CatchUpOptions, deadline = Date.now() + FEEDER_WAIT_MS): Promise<void> {
+    for (;;) {
+      const others = this.projections.filter((projection) => !this.feeds(projection));
+      if (others.length === 0) return;
+      const stored = await this.readCheckpoints();
+      for (const projection of others) this.checkpoints.set(projection.name, stored.get(projection.name) ?? 0);
+      if (others.every((projection) => (stored.get(projection.name) ?? 0) >= until)) return;
+      if (Date.now() > deadline) {
+        throw new Error(`projections ${others.map((projection) => projection.name).join(', ')} are fed by another instance, which has not reached position ${until} within ${FEEDER_WAIT_MS} ms`);
+      }
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      const before = new Set(others.map((projection) => projection.name));
+      const fed = await this.takeLeases();
+      if (fed.some((projection) => before.has(projection.name))) {
+        // the feeder stopped and its lease came to us: catch those up here
+        await this.catchUpUnlocked({ ...options, until });
+        return;
+      }
+    }
+  }
 
   private get allTables() {
     return [CHECKPOINT_TABLE, ...this.projections.flatMap((projection) => projection.tables)];
@@ -133,9 +188,10 @@ export class ProjectionRunner {
   private async catchUpUnlocked(options: CatchUpOptions): Promise<{ events: number; seconds: number }> {
     const started = process.hrtime.bigint();
     await this.init();
+    const fed = await this.takeLeases();
     const head = await this.store.headPosition();
     const until = Math.min(options.until ?? head, head);
-    let from = Math.min(...this.projections.map((projection) => this.checkpoints.get(projection.name) ?? 0));
+    let from = Math.min(...fed.map((projection) => this.checkpoints.get(projection.name) ?? 0), until);
     const total = Math.max(0, until - from);
     const batchSize = Math.max(1, options.batchSize ?? (total >= LARGE_CATCH_UP ? REBUILD_BATCH_SIZE : BATCH_SIZE_DEFAULT));
     const pageSize = Math.max(1, Math.min(options.pageSize ?? READ_BATCH_MAX, READ_BATCH_MAX));
@@ -172,6 +228,7 @@ export class ProjectionRunner {
       this.lastError = error as Error;
       throw error;
     }
+    if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
       await this.db.createIndexes(this.allTables);
       this.indexesEnsured = true;
@@ -196,6 +253,7 @@ export class ProjectionRunner {
   /** Folds one page of events into the workers (in memory; nothing is written before `commitFolded`). */
   private async fold(events: RecordedEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
     for (const projection of this.projections) {
+      if (!this.feeds(projection)) continue;
       const after = this.checkpoints.get(projection.name) ?? 0;
       if (after >= last || this.folding.some((entry) => entry.projection === projection)) continue;
       this.folding.push({ projection, worker: await this.workerFor(projection), after });
@@ -214,6 +272,8 @@ export class ProjectionRunner {
     this.folding = [];
     const now = new Date().toISOString();
     await this.db.commit((batch) => {
+      // fails (and rolls the batch back) if another instance took the lease of one of these projections meanwhile
+      if (this.leases) for (const { projection } of active) batch.run(this.leases.fence(projection.name).sql, this.leases.fence(projection.name).params);
       for (const { worker } of active) worker.flush(batch);
       batch.upsert(
         CHECKPOINT_TABLE,
@@ -235,6 +295,9 @@ export class ProjectionRunner {
       const started = process.hrtime.bigint();
       await this.init();
       const chosen = names && names.length > 0 ? this.projections.filter((projection) => names.includes(projection.name)) : this.projections;
+      await this.takeLeases();
+      const notOurs = chosen.filter((projection) => !this.feeds(projection));
+      if (notOurs.length > 0) throw new Error(`cannot rebuild ${notOurs.map((projection) => projection.name).join(', ')}: another instance feeds it now (its lease)`);
       const tables = chosen.flatMap((projection) => projection.tables);
       await this.db.dropTables(tables);
       await this.db.createTables(tables, false);
@@ -262,6 +325,8 @@ export class ProjectionRunner {
       onError,
     });
     this.schedule(onError);
+    // keep the leases renewed, and take over a projection whose feeder stopped, even when no event comes
+    if (this.leases) this.leaseTimer = setInterval(() => this.schedule(onError), LEASE_TTL_MS_DEFAULT / 3).unref();
   }
 
   private schedule(onError: (error: Error) => void): void {
@@ -275,9 +340,12 @@ export class ProjectionRunner {
   async close(): Promise<void> {
     if (this.scheduled) clearTimeout(this.scheduled);
     this.scheduled = undefined;
+    if (this.leaseTimer) clearInterval(this.leaseTimer);
+    this.leaseTimer = undefined;
     await this.subscription?.close();
     this.subscription = undefined;
     await this.queue;
+    await this.leases?.releaseAll();
   }
 }
 

@@ -15,6 +15,7 @@
  */
 import type Database from 'better-sqlite3';
 import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { Client } from 'pg';
 
 export interface Lease {
@@ -141,7 +142,7 @@ export class SqliteLease implements Lease {
     private readonly db: Database.Database,
     options: { ttlMs?: number; owner?: string; now?: () => number } = {},
   ) {
-    this.owner = options.owner ?? randomUUID();
+    this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID()}`;
     this.ttlMs = options.ttlMs ?? LEASE_TTL_MS_DEFAULT;
     this.now = options.now ?? Date.now;
     db.exec(`CREATE TABLE IF NOT EXISTS "${SQLITE_LEASE_TABLE}" (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
@@ -156,7 +157,14 @@ export class SqliteLease implements Lease {
          WHERE "${SQLITE_LEASE_TABLE}".owner = excluded.owner OR "${SQLITE_LEASE_TABLE}".expires_at <= ?`,
       )
       .run(name, this.owner, now + this.ttlMs, now);
-    return taken.changes === 1;
+    if (taken.changes === 1) return true;
+    // a holder on this machine whose process is gone (killed) will never renew: take its lease without waiting
+    const row = this.db.prepare<[string], { owner: string }>(`SELECT owner FROM "${SQLITE_LEASE_TABLE}" WHERE name = ?`).get(name);
+    if (!row || !ownerIsDeadHere(row.owner)) return false;
+    const stolen = this.db
+      .prepare(`UPDATE "${SQLITE_LEASE_TABLE}" SET owner = ?, expires_at = ? WHERE name = ? AND owner = ?`)
+      .run(this.owner, now + this.ttlMs, name, row.owner);
+    return stolen.changes === 1;
   }
 
   async renew(name: string): Promise<boolean> {
@@ -181,6 +189,62 @@ export class SqliteLease implements Lease {
 
   async close(): Promise<void> {
     if (this.db.open) this.db.prepare(`DELETE FROM "${SQLITE_LEASE_TABLE}" WHERE owner = ?`).run(this.owner);
+  }
+}
+
+/** An owner id `host:pid:uuid` of this machine whose process no longer exists. */
+function ownerIsDeadHere(owner: string): boolean {
+  const [host, pidText] = owner.split(':');
+  const pid = Number(pidText);
+  if (host !== hostname() || !Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return false;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'ESRCH';
+  }
+}
+
+/**
+ * The leases of a set of keys under one prefix (the projection runner: one lease per projection name). `take`
+ * acquires or renews each and tells which are held now and which were gained since the last call: a gained
+ * one's state in memory may be stale (another instance fed it meanwhile) and must be reloaded.
+ */
+export class LeaseGroup {
+  private held = new Set<string>();
+
+  constructor(
+    readonly lease: Lease,
+    private readonly prefix: string,
+  ) {}
+
+  private nameOf(key: string): string {
+    return `${this.prefix}${key}`;
+  }
+
+  async take(keys: readonly string[]): Promise<{ held: Set<string>; gained: string[] }> {
+    const held = new Set<string>();
+    const gained: string[] = [];
+    for (const key of keys) {
+      if (!(await this.lease.acquire(this.nameOf(key)))) continue;
+      held.add(key);
+      if (!this.held.has(key)) gained.push(key);
+    }
+    this.held = held;
+    return { held, gained };
+  }
+
+  holds(key: string): boolean {
+    return this.held.has(key);
+  }
+
+  fence(key: string): { sql: string; params: unknown[] } {
+    return this.lease.fence(this.nameOf(key));
+  }
+
+  async releaseAll(): Promise<void> {
+    for (const key of this.held) await this.lease.release(this.nameOf(key));
+    this.held.clear();
   }
 }
 
