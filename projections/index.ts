@@ -43,9 +43,13 @@ export async function rebuildAll(
   }
 }
 
+/** One ReadModel per DataSource for runQuery, so that its prepared statements are reused between calls. */
+const readModels = new WeakMap<DataSource, ReadModel>();
+
 /** Runs one query at a fund and cut (for timing). */
 export function runQuery(name: QueryName, dataSource: DataSource | ReadModel, fundId: string, cut: Cut = {}): Promise<unknown> {
-  const db = dataSource instanceof ReadModel ? dataSource : new ReadModel(dataSource);
+  let db: ReadModel | undefined = dataSource instanceof ReadModel ? dataSource : readModels.get(dataSource);
+  if (!db) readModels.set(dataSource as DataSource, (db = new ReadModel(dataSource as DataSource)));
   return QUERIES[name](db, fundId, cut);
 }
 

@@ -28,6 +28,8 @@ export interface IndexSpec {
   where?: string;
   /** Kept during a rebuild, because the rebuild itself reads through it. */
   keepDuringRebuild?: boolean;
+  /** Only on these engines (default: both). */
+  engines?: Array<'sqlite' | 'postgres'>;
 }
 
 export interface TableSpec {
@@ -140,6 +142,7 @@ export class ReadModel {
     for (const table of tables) {
       for (const index of table.indexes) {
         if (onlyKeptDuringRebuild && !index.keepDuringRebuild) continue;
+        if (index.engines && !index.engines.includes(this.kind)) continue;
         const where = index.where ? ` WHERE ${index.where}` : '';
         await this.exec(`CREATE INDEX IF NOT EXISTS "${index.name}" ON ${this.t(table.name)} (${index.columns.map((c) => `"${c}"`).join(', ')})${where}`);
       }

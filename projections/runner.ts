@@ -20,6 +20,7 @@ import { LEASE_TTL_MS_DEFAULT, type LeaseGroup } from '../src/event-store/lease'
 import type { Projection, ProjectionWorker } from './projection';
 import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
+import { forgetCachedHolders } from './queries';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
@@ -300,6 +301,7 @@ export class ProjectionRunner {
       if (notOurs.length > 0) throw new Error(`cannot rebuild ${notOurs.map((projection) => projection.name).join(', ')}: another instance feeds it now (its lease)`);
       const tables = chosen.flatMap((projection) => projection.tables);
       await this.db.dropTables(tables);
+      forgetCachedHolders(this.db);
       await this.db.createTables(tables, false);
       await this.db.createIndexes(tables, true);
       await this.db.commit((batch) => {

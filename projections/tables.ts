@@ -124,10 +124,17 @@ export const FLOW_TABLE: TableSpec = {
     { name: 'last_out_on', type: 'text', nullable: true },
     { name: 'closed_position', type: 'bigint', nullable: true },
   ],
-  primary: ['id'],
+  /**
+   * Clustered by fund: every query reads one fund, and on SQLite (WITHOUT ROWID, the table is its primary key's
+   * B-tree) a fund's rows are then contiguous pages read in one range scan, with no index-to-row lookups; a cut
+   * (`occurred_at <= ?`, `position <= ?`) is a filter on that scan (a fund is ~10,000 rows at 1M events). This is
+   * what brought the as-of queries under 20 ms. PostgreSQL's heap is not clustered: it keeps (fund, date) and
+   * (fund, position) indexes.
+   */
+  primary: ['fund_id', 'id'],
   indexes: [
-    { name: 'pj_flow_fund_date', columns: ['fund_id', 'occurred_at'] },
-    { name: 'pj_flow_fund_position', columns: ['fund_id', 'position'] },
+    { name: 'pj_flow_fund_date', columns: ['fund_id', 'occurred_at'], engines: ['postgres'] },
+    { name: 'pj_flow_fund_position', columns: ['fund_id', 'position'], engines: ['postgres'] },
     { name: 'pj_flow_source', columns: ['source_lot_id'] },
     // open lots: the live "held now" queries, and loading an evicted place back into memory
     { name: 'pj_flow_open', columns: ['fund_id', 'to_kind', 'to_id'], where: 'remaining_fen > 0', keepDuringRebuild: true },

@@ -49,6 +49,7 @@ export const moneyProjection: Projection = {
 
 /** What taking money from a lot changes in its row. */
 const LOT_CHANGES = ['remaining_fen', 'last_out_on', 'closed_position'] as const;
+const FLOW_KEY = ['fund_id', 'id'] as const;
 
 class MoneyWorker implements ProjectionWorker {
   constructor(
@@ -93,7 +94,7 @@ class MoneyWorker implements ProjectionWorker {
     batch.insert(FLOW_TABLE, [...this.fold.newLots]);
     const taken: Lot[] = [];
     for (const lot of this.fold.dirtyLots) if (!this.fold.newLots.has(lot)) taken.push(lot);
-    batch.update(FLOW_TABLE, LOT_CHANGES, ['id'], taken);
+    batch.update(FLOW_TABLE, LOT_CHANGES, FLOW_KEY, taken);
   }
 
   committed(): void {
