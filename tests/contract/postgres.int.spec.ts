@@ -5,6 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { Pool } from 'pg';
+import { verifyStreamChain } from '../../src/event-store/hash-chain';
 import { PostgresEventStore } from '../../src/event-store/postgres.event-store';
 import { type ContractHarness, eventStoreContract } from './event-store.contract';
 import { type TcpProxy, startTcpProxy } from './tcp-proxy';
@@ -63,6 +64,43 @@ describe('postgres adapter: server-side termination of its connections (pg_termi
       expect(await store.readAll()).toEqual([]);
     } finally {
       await store.close();
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+    }
+  });
+});
+
+describe('postgres adapter: two instances on one schema (each remembers stream heads, which go stale)', () => {
+  const event = (index: number) => ({
+    eventId: `00000000-0000-4000-8000-${String(index).padStart(12, '0')}-${randomBytes(2).toString('hex')}`.slice(0, 36),
+    type: 'TransferSent',
+    data: { index },
+    metadata: { actor: { id: 'u', role: 'r' }, occurredAt: '2022-01-01', recordedAt: '2022-01-01T00:00:00.000Z', correlationId: 'c', causationId: 'c', schemaVersion: 1 },
+  });
+
+  it('a stale head is detected in the one-statement append: refused for a stale number, rechained for any, the key undone', async () => {
+    const schema = `ft_test_${randomBytes(6).toString('hex')}`;
+    const [a, b] = [
+      await PostgresEventStore.open({ connectionString: SERVER_URL, schema }),
+      await PostgresEventStore.open({ connectionString: SERVER_URL, schema }),
+    ];
+    try {
+      await a.append('s', [event(1)], { expectedVersion: 'no-stream' });
+      await b.readStream('s'); // b remembers head 0
+      await a.append('s', [event(2)], { expectedVersion: 0 }); // head 1: b's memory is stale now
+      const key = { key: `k-${schema}`, requestHash: 'h', response: { ok: true } };
+      // a stale expected version, with a key: refused, and the key is not kept (the function raised to undo it)
+      await expect(b.append('s', [event(3)], { expectedVersion: 0, idempotency: key })).rejects.toThrow(/expected version 0, actual 1/);
+      expect(await b.findIdempotency(key.key)).toBeUndefined();
+      // 'any' from the stale head: the function answers the real head, the adapter rechains after it
+      const any = await b.append('s', [event(4)], { expectedVersion: 'any', idempotency: key });
+      expect(any.events[0].version).toBe(2);
+      expect(await b.findIdempotency(key.key)).toMatchObject({ requestHash: 'h' });
+      const all = await a.readStream('s');
+      expect(all.map((recorded) => recorded.version)).toEqual([0, 1, 2]);
+      expect(verifyStreamChain(all)).toBeUndefined();
+    } finally {
+      await a.close();
+      await b.close();
       await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
     }
   });
