@@ -306,7 +306,7 @@ export interface QueryLatency {
   notFound: number;
 }
 
-export async function rebuildPhase(config: BenchConfig, kind: StoreKind): Promise<PhaseResult> {
+export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options: { queries?: boolean } = {}): Promise<PhaseResult> {
   const { module, note } = loadProjections();
   if (!module?.rebuildAll || note) return { phase: `rebuild ${kind}`, ok: false, note };
   const store = await openStore(config, kind);
@@ -336,7 +336,12 @@ export async function rebuildPhase(config: BenchConfig, kind: StoreKind): Promis
     const seconds = elapsed(started);
     bar.done();
     const rssAfterRebuildMb = Math.round(process.resourceUsage().maxRSS / 1024);
-    const queries = module.runQuery && module.QUERIES ? await timeQueries(module, dataSource, config, total) : 'projections/index.ts exports no runQuery/QUERIES';
+    const queries =
+      options.queries === false
+        ? 'not timed in this run'
+        : module.runQuery && module.QUERIES
+          ? await timeQueries(module, dataSource, config, total)
+          : 'projections/index.ts exports no runQuery/QUERIES';
     return { phase: `rebuild ${kind}`, ok: true, events: total, seconds, eventsPerSecond: rate(total, seconds), details: { outcome: summarise(outcome), rssAfterRebuildMb, queries } };
   } finally {
     await dataSource.destroy();
