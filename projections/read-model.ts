@@ -5,7 +5,7 @@
  * Why not TypeORM repositories for writing: a `save()` per row is the "naive projection" of BASELINES.md
  * (637–3,800 events/s). Writes here are buffered per batch and executed in ONE transaction together with the
  * checkpoint rows: on SQLite through better-sqlite3 prepared statements inside a synchronous transaction
- * (nothing else can interleave on the connection), on PostgreSQL as multi-row INSERT … ON CONFLICT statements.
+ * (nothing else can interleave on the connection), on PostgreSQL as INSERT … SELECT FROM unnest(column arrays) statements.
  * TypeORM still owns the connection, the entity metadata (the table specs below become EntitySchemas) and
  * the configuration; the DDL is generated from the same specs so that any DataSource can be handed to
  * `rebuildAll` without our entities registered in it.
@@ -169,8 +169,8 @@ export class ReadModel {
   /**
    * Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction, each row
    * through a cached prepared statement with named parameters (`@column`) bound straight from the row object:
-   * no per-row array, no SQL text per row (the profile showed both). On PostgreSQL: multi-row statements, at
-   * most ~60,000 parameters each, in one transaction.
+   * no per-row array, no SQL text per row (the profile showed both). On PostgreSQL: one statement per 20,000
+   * rows whose parameters are column arrays zipped by unnest(), in one transaction.
    */
   async commit(work: (batch: WriteBatch) => void): Promise<void> {
     const operations: Operation[] = [];
@@ -194,7 +194,7 @@ export class ReadModel {
             continue;
           }
           const statement = this.prepare(
-            operation.op === 'update' ? updateSql(this, operation.table, operation.set, operation.key, 1, true) : insertSql(this, operation.table, 1, operation.op === 'upsert', true),
+            operation.op === 'update' ? updateSql(this, operation.table, operation.set, operation.key) : insertSql(this, operation.table, operation.op === 'upsert'),
           );
           for (const row of operation.rows) statement.run(row);
         }
@@ -211,18 +211,15 @@ export class ReadModel {
           await runner.query(this.pgSql(this.resolve(operation.sql)), operation.params);
           continue;
         }
+        // One statement per chunk whose parameters are one array per column, zipped by unnest(): a handful of
+        // parameters instead of rows × columns (a 60,000-parameter VALUES list costs node-postgres and the parser
+        // more than the insert itself), the PostgreSQL form of a prepared statement run per row.
         const names = operation.op === 'update' ? [...operation.key, ...operation.set] : operation.table.columns.map((column) => column.name);
-        // PostgreSQL takes at most 65,535 parameters a statement.
-        const rowsPerStatement = Math.max(1, Math.floor(60_000 / names.length));
-        for (let start = 0; start < operation.rows.length; start += rowsPerStatement) {
-          const chunk = operation.rows.slice(start, start + rowsPerStatement) as Row[];
-          const params: unknown[] = [];
-          for (const row of chunk) for (const name of names) params.push(row[name] ?? null);
-          const sql =
-            operation.op === 'update'
-              ? updateSql(this, operation.table, operation.set, operation.key, chunk.length, false)
-              : insertSql(this, operation.table, chunk.length, operation.op === 'upsert', false);
-          await runner.query(this.pgSql(sql), params);
+        for (let start = 0; start < operation.rows.length; start += PG_ROWS_PER_STATEMENT) {
+          const chunk = operation.rows.slice(start, start + PG_ROWS_PER_STATEMENT) as Row[];
+          const params = names.map((name) => chunk.map((row) => row[name] ?? null));
+          const sql = operation.op === 'update' ? pgUpdateSql(this, operation.table, operation.set, operation.key) : pgInsertSql(this, operation.table, operation.op === 'upsert');
+          await runner.query(sql, params);
         }
       }
       await runner.commitTransaction();
@@ -235,30 +232,39 @@ export class ReadModel {
   }
 }
 
-/** INSERT (optionally ON CONFLICT DO UPDATE) of `rowCount` rows; `named`: `@column` parameters (SQLite, one row). */
-function insertSql(model: ReadModel, table: TableSpec, rowCount: number, upsert: boolean, named: boolean): string {
+/** Rows per PostgreSQL statement (each column one array parameter). */
+const PG_ROWS_PER_STATEMENT = 20_000;
+
+/** INSERT (optionally ON CONFLICT DO UPDATE) of one row with `@column` parameters (SQLite). */
+function insertSql(model: ReadModel, table: TableSpec, upsert: boolean): string {
   const names = table.columns.map((column) => column.name);
-  const placeholders = `(${names.map((name) => (named ? `@${name}` : '?')).join(', ')})`;
-  const values = Array.from({ length: rowCount }, () => placeholders).join(', ');
-  const insert = `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) VALUES ${values}`;
-  if (!upsert) return insert;
-  const updates = names.filter((name) => !table.primary.includes(name)).map((name) => `"${name}" = excluded."${name}"`);
-  const conflict = updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING';
-  return `${insert} ON CONFLICT (${table.primary.map((c) => `"${c}"`).join(', ')}) ${conflict}`;
+  return `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) VALUES (${names.map((name) => `@${name}`).join(', ')})${upsert ? conflictSql(table) : ''}`;
 }
 
-/** UPDATE of some columns by key: one row with `@column` parameters (SQLite), or `rowCount` rows joined to a VALUES list (PostgreSQL). */
-function updateSql(model: ReadModel, table: TableSpec, set: readonly string[], key: readonly string[], rowCount: number, named: boolean): string {
-  if (named) {
-    return `UPDATE ${model.t(table.name)} SET ${set.map((name) => `"${name}" = @${name}`).join(', ')} WHERE ${key.map((name) => `"${name}" = @${name}`).join(' AND ')}`;
-  }
+function conflictSql(table: TableSpec): string {
+  const updates = table.columns.map((column) => column.name).filter((name) => !table.primary.includes(name)).map((name) => `"${name}" = excluded."${name}"`);
+  return ` ON CONFLICT (${table.primary.map((c) => `"${c}"`).join(', ')}) ${updates.length > 0 ? `DO UPDATE SET ${updates.join(', ')}` : 'DO NOTHING'}`;
+}
+
+/** UPDATE of some columns of one row by key, `@column` parameters (SQLite). */
+function updateSql(model: ReadModel, table: TableSpec, set: readonly string[], key: readonly string[]): string {
+  return `UPDATE ${model.t(table.name)} SET ${set.map((name) => `"${name}" = @${name}`).join(', ')} WHERE ${key.map((name) => `"${name}" = @${name}`).join(' AND ')}`;
+}
+
+const pgArrayOf = (table: TableSpec, name: string) => `${sqlType(table.columns.find((column) => column.name === name)!.type, 'postgres')}[]`;
+
+/** PostgreSQL: INSERT … SELECT FROM unnest($1::type[], $2::type[], …), one array per column. */
+function pgInsertSql(model: ReadModel, table: TableSpec, upsert: boolean): string {
+  const names = table.columns.map((column) => column.name);
+  const arrays = names.map((name, index) => `$${index + 1}::${pgArrayOf(table, name)}`).join(', ');
+  return `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) SELECT * FROM unnest(${arrays})${upsert ? conflictSql(table) : ''}`;
+}
+
+/** PostgreSQL: UPDATE … FROM unnest(key and set arrays) joined on the key. */
+function pgUpdateSql(model: ReadModel, table: TableSpec, set: readonly string[], key: readonly string[]): string {
   const names = [...key, ...set];
-  const typeOf = (name: string) => sqlType(table.columns.find((column) => column.name === name)!.type, 'postgres');
-  // the first row carries the casts, so that every column of the VALUES list has the table's type
-  const first = `(${names.map((name) => `?::${typeOf(name)}`).join(', ')})`;
-  const rest = `(${names.map(() => '?').join(', ')})`;
-  const values = Array.from({ length: rowCount }, (_, index) => (index === 0 ? first : rest)).join(', ');
-  return `UPDATE ${model.t(table.name)} AS t SET ${set.map((name) => `"${name}" = v."${name}"`).join(', ')} FROM (VALUES ${values}) AS v(${names.map((n) => `"${n}"`).join(', ')}) WHERE ${key.map((name) => `t."${name}" = v."${name}"`).join(' AND ')}`;
+  const arrays = names.map((name, index) => `$${index + 1}::${pgArrayOf(table, name)}`).join(', ');
+  return `UPDATE ${model.t(table.name)} AS t SET ${set.map((name) => `"${name}" = v."${name}"`).join(', ')} FROM unnest(${arrays}) AS v(${names.map((n) => `"${n}"`).join(', ')}) WHERE ${key.map((name) => `t."${name}" = v."${name}"`).join(' AND ')}`;
 }
 
 function sqlType(type: ColumnType, kind: 'sqlite' | 'postgres'): string {

@@ -59,7 +59,9 @@ class MoneyWorker implements ProjectionWorker {
 
   async prepare(events: readonly RecordedEvent[]): Promise<void> {
     for (const place of this.fold.placesToLoad(events)) {
-      const rows = await this.db.all<Lot>('SELECT * FROM {pj_flow} WHERE fund_id = ? AND to_kind = ? AND to_id = ? AND remaining_fen > 0', [
+      // INDEXED BY: during a rebuild the tables have no statistics yet, and SQLite then preferred a scan of the
+      // fund's whole range of the clustered key over the partial index of open lots (8% of a 1M rebuild in the profile)
+      const rows = await this.db.all<Lot>(`SELECT * FROM {pj_flow}${this.db.kind === 'sqlite' ? ' INDEXED BY pj_flow_open' : ''} WHERE fund_id = ? AND to_kind = ? AND to_id = ? AND remaining_fen > 0`, [
         place.fundId,
         place.kind,
         place.id,
