@@ -9,7 +9,7 @@ import type { SecuritySettings } from '../auth/security-settings';
 import { AllExceptionsFilter } from '../http/exception.filter';
 import { jsonBody } from '../http/json-body';
 import { securityHeaders } from '../http/security-headers';
-import { createValidationPipe } from '../http/validation';
+import { IdParamsPipe, createValidationPipe } from '../http/validation';
 import { AppModule } from './app.module';
 import type { Runtime } from './runtime';
 import { ProjectionsModule } from '../../projections/projections.module';
@@ -62,7 +62,7 @@ export async function createHttpApp(runtime: Runtime, options: HttpAppOptions = 
     });
   }
   app.use(jsonBody());
-  app.useGlobalPipes(createValidationPipe());
+  app.useGlobalPipes(new IdParamsPipe(), createValidationPipe());
   app.useGlobalFilters(new AllExceptionsFilter());
   app.enableShutdownHooks();
   const document = SwaggerModule.createDocument(

@@ -23,6 +23,9 @@ export interface Dashboard {
 export async function startDashboard(): Promise<Dashboard> {
   const app = await startTestApp();
   await loadDemo(app.runtime.ledger);
+  // as a running server does at start (its engine is off under Jest): the history's alerts are raised before any
+  // page opens, so that the live test sees only what it raises itself
+  await app.http().post('/api/alerts/evaluation').send({}).expect(200);
   await app.app.listen(0, '127.0.0.1');
   const { port } = app.app.getHttpServer().address() as AddressInfo;
   const browser = await chromium.launch({
