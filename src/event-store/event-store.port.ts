@@ -114,7 +114,25 @@ export interface EventStore {
    * SQLite: a lazy statement iterator). Use `readAllInBatches` (read-all.ts), which falls back to readAll pages.
    */
   streamAll?(options?: StreamAllOptions): AsyncIterable<RecordedEvent[]>;
+  /**
+   * Optional, for `store copy` only: writes events already chained elsewhere (ids, versions, hashes given), of many
+   * streams, in their order, with their commands' idempotency records, in ONE transaction. Each event must continue
+   * its stream's chain exactly (version = head + 1, prevHash = the head's hash, hash = its content's hash), or
+   * nothing is written. Positions are the store's own, in the order given.
+   */
+  importEvents?(events: RecordedEvent[], idempotency: IdempotencyRecord[]): Promise<void>;
   close(): Promise<void>;
+}
+
+/** An imported event that does not continue its stream's chain in the target (importEvents). */
+export class ImportChainError extends Error {
+  constructor(
+    public readonly event: RecordedEvent,
+    problem: string,
+  ) {
+    super(`import of ${event.streamId} version ${event.version} (id ${event.eventId}): ${problem}; nothing of this batch was written`);
+    this.name = 'ImportChainError';
+  }
 }
 
 export interface StreamAllOptions {

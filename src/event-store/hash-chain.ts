@@ -85,3 +85,14 @@ export class ChainVerifier {
 export function sha256(text: string): string {
   return createHash('sha256').update(text).digest('hex');
 }
+
+/**
+ * Checks that `event` continues a stream whose head is `head` (version -1, hash '' for none): the next version,
+ * linked to the head's hash, its hash that of its content. Answers the problem, or undefined.
+ */
+export function continuesChain(head: { version: number; hash: string }, event: RecordedEvent): string | undefined {
+  if (event.version !== head.version + 1) return `version ${event.version} where ${head.version + 1} was expected`;
+  if (event.prevHash !== head.hash) return 'link to the previous event does not match its hash';
+  if (eventHash(event.prevHash, event.streamId, event.version, event) !== event.hash) return 'content does not match its hash';
+  return undefined;
+}

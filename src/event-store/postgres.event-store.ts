@@ -19,7 +19,7 @@
  * of a bare one-INSERT transaction; see docs/benchmarks.md, "Event store adapters".
  */
 import { Client, Pool, type PoolClient } from 'pg';
-import { chain } from './hash-chain';
+import { chain, continuesChain } from './hash-chain';
 import { createWaker, pollingSubscription, SUBSCRIPTION_POLL_MS } from './polling-subscription';
 import {
   type AppendOptions,
@@ -34,6 +34,7 @@ import {
   type Subscription,
   EventStoreUnavailableError,
   IdempotencyReplayError,
+  ImportChainError,
   READ_BATCH_MAX,
   WrongExpectedVersionError,
   versionMatches,
@@ -289,6 +290,57 @@ export class PostgresEventStore implements EventStore {
       this.remember(streamId, head.version, head.hash);
     }
     throw new Error(`stream ${streamId}: the head kept moving under ${APPEND_ATTEMPTS_MAX} attempts of one append`);
+  }
+
+  /**
+   * See the port. One transaction: the idempotency keys, then the heads of every stream involved (locked in
+   * stream order, so imports and appends cannot deadlock), continuity checked here, then positions from the
+   * counter, the rows, the heads moved, NOTIFY, COMMIT.
+   */
+  async importEvents(events: RecordedEvent[], idempotency: IdempotencyRecord[]): Promise<void> {
+    if (events.length === 0 && idempotency.length === 0) return;
+    const streamIds = [...new Set(events.map((event) => event.streamId))].sort();
+    await this.transaction(async (client) => {
+      if (idempotency.length > 0) {
+        const claimed = await client.query<{ key: string }>(this.sql.importKeys, [
+          idempotency.map((record) => record.key),
+          idempotency.map((record) => record.requestHash),
+          idempotency.map((record) => JSON.stringify(record.response ?? null)),
+        ]);
+        if (claimed.rowCount !== idempotency.length) {
+          const taken = new Set(claimed.rows.map((row) => row.key));
+          const used = idempotency.find((record) => !taken.has(record.key))!;
+          const existing = await client.query<{ key: string; request_hash: string; response: unknown }>(this.sql.findKey, [used.key]);
+          throw new IdempotencyReplayError(toIdempotency(existing.rows[0]));
+        }
+      }
+      if (events.length === 0) return;
+      const rows = (await client.query<{ stream_id: string; version: number; last_hash: string }>(this.sql.lockHeads, [streamIds])).rows;
+      const heads = new Map(rows.map((row) => [row.stream_id, { version: row.version, hash: row.last_hash }]));
+      for (const event of events) {
+        const head = heads.get(event.streamId) ?? { version: -1, hash: '' };
+        const problem = continuesChain(head, event);
+        if (problem) throw new ImportChainError(event, problem);
+        heads.set(event.streamId, { version: event.version, hash: event.hash });
+      }
+      await client.query(this.sql.importEvents, [
+        events.length,
+        events.map((event) => event.streamId),
+        events.map((event) => event.version),
+        events.map((event) => event.eventId),
+        events.map((event) => event.type),
+        events.map((event) => JSON.stringify(event.data)),
+        events.map((event) => JSON.stringify(event.metadata)),
+        events.map((event) => event.prevHash),
+        events.map((event) => event.hash),
+        streamIds,
+        streamIds.map((streamId) => heads.get(streamId)!.version),
+        streamIds.map((streamId) => heads.get(streamId)!.hash),
+        this.channel,
+      ]);
+      for (const streamId of streamIds) this.remember(streamId, heads.get(streamId)!.version, heads.get(streamId)!.hash);
+    }, `importing ${events.length} events`);
+    this.waker.wake();
   }
 
   /** The head the events can be chained after without asking the server, when it is known. */
@@ -585,6 +637,24 @@ function statements(s: string) {
     head: `SELECT version, last_hash FROM ${s}.streams WHERE stream_id = $1`,
     append: `SELECT o_status, o_base, o_head_version, o_head_hash, o_key_request_hash, o_key_response
       FROM ${s}.fundtrail_append($1, $2, $3, $4::integer[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11, $12, $13, $14)`,
+    importKeys: `INSERT INTO ${s}.idempotency (key, request_hash, response)
+      SELECT k.key, k.request_hash, k.response::jsonb FROM unnest($1::text[], $2::text[], $3::text[]) AS k(key, request_hash, response)
+      ON CONFLICT (key) DO NOTHING RETURNING key`,
+    lockHeads: `SELECT stream_id, version, last_hash FROM ${s}.streams WHERE stream_id = ANY($1::text[]) ORDER BY stream_id FOR UPDATE`,
+    importEvents: `WITH counter AS (
+        UPDATE ${s}.log_head SET position = position + $1 RETURNING position - $1 AS base
+      ), inserted AS (
+        INSERT INTO ${s}.events (position, stream_id, version, event_id, type, data, metadata, prev_hash, hash)
+        SELECT counter.base + e.ordinal, e.stream_id, e.version, e.event_id, e.type, e.data::jsonb, e.metadata::jsonb, e.prev_hash, e.hash
+        FROM counter, unnest($2::text[], $3::integer[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[])
+          WITH ORDINALITY AS e(stream_id, version, event_id, type, data, metadata, prev_hash, hash, ordinal)
+        RETURNING 1
+      ), heads AS (
+        INSERT INTO ${s}.streams (stream_id, version, last_hash) SELECT * FROM unnest($10::text[], $11::integer[], $12::text[])
+        ON CONFLICT (stream_id) DO UPDATE SET version = excluded.version, last_hash = excluded.last_hash
+        RETURNING 1
+      )
+      SELECT pg_notify($13, (counter.base + $1)::text), (SELECT count(*) FROM inserted) AS inserted, (SELECT count(*) FROM heads) AS heads FROM counter`,
     byEventIds: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE event_id = ANY($1::text[])`,
     readForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version >= $2::bigint ORDER BY version ASC LIMIT $3::bigint`,
     readBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT $3::bigint`,

@@ -6,7 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
-import { chain } from './hash-chain';
+import { chain, continuesChain } from './hash-chain';
 import { createWaker, pollingSubscription } from './polling-subscription';
 import {
   type AppendOptions,
@@ -22,6 +22,7 @@ import {
   type Subscription,
   EventStoreUnavailableError,
   IdempotencyReplayError,
+  ImportChainError,
   READ_BATCH_MAX,
   WrongExpectedVersionError,
   versionMatches,
@@ -150,6 +151,37 @@ export class SqliteEventStore implements EventStore {
       }
       return { streamId, nextExpectedVersion: last ? last.version : actual, events: recorded };
     });
+  }
+
+  /** See the port. One IMMEDIATE transaction; the head of each stream is checked and moved as the events go in. */
+  async importEvents(events: RecordedEvent[], idempotency: IdempotencyRecord[]): Promise<void> {
+    if (events.length === 0 && idempotency.length === 0) return;
+    const work = this.db.transaction(() => {
+      const heads = new Map<string, { version: number; hash: string }>();
+      for (const event of events) {
+        let head = heads.get(event.streamId);
+        if (!head) {
+          const row = this.statements.head.get(event.streamId);
+          head = row ? { version: row.version, hash: row.last_hash } : { version: -1, hash: '' };
+        }
+        const problem = continuesChain(head, event);
+        if (problem) throw new ImportChainError(event, problem);
+        this.statements.insert.run(event.streamId, event.version, event.eventId, event.type, JSON.stringify(event.data), JSON.stringify(event.metadata), event.prevHash, event.hash);
+        heads.set(event.streamId, { version: event.version, hash: event.hash });
+      }
+      for (const [streamId, head] of heads) this.statements.upsertHead.run(streamId, head.version, head.hash);
+      for (const record of idempotency) {
+        if (this.statements.idempotency.get(record.key)) throw new IdempotencyReplayError(toIdempotency(this.statements.idempotency.get(record.key)!));
+        this.statements.insertIdempotency.run(record.key, record.requestHash, JSON.stringify(record.response), new Date().toISOString());
+      }
+    });
+    try {
+      work.immediate();
+    } catch (error) {
+      if (error instanceof ImportChainError) throw error;
+      throw this.translate(error);
+    }
+    if (events.length > 0) this.waker.wake();
   }
 
   /**

@@ -19,13 +19,14 @@
  */
 import { resolve } from 'node:path';
 import type { EventStoreConfig } from './create-event-store';
-import { canonicalJson, chain, ChainVerifier } from './hash-chain';
+import { canonicalJson, ChainVerifier, eventHash } from './hash-chain';
 import {
   type EventStore,
   type IdempotencyRecord,
   type NewEvent,
   type RecordedEvent,
   IdempotencyReplayError,
+  ImportChainError,
 } from './event-store.port';
 import { readAllInBatches } from './read-all';
 
@@ -99,6 +100,8 @@ export interface VerifyReport {
 /** Events per source read and the most events in one target append (an EventStoreDB append has a size cap). */
 const COPY_BATCH_DEFAULT = 1_000;
 const APPEND_EVENTS_MAX = 500;
+/** Idempotency records compared at once during verification. */
+const KEY_LOOKUPS_IN_FLIGHT = 8;
 
 export async function copyStore(source: EventStore, target: EventStore, options: CopyOptions = {}): Promise<CopyReport> {
   const start = await resumePoint(source, target);
@@ -112,25 +115,43 @@ export async function copyStore(source: EventStore, target: EventStore, options:
   let complete = true;
   // a copy stopped in the middle of a command resumes without its key (it went with the command's first part)
   let keyOfLastRun = start.lastKey;
-  outer: for await (const batch of readAllInBatches(source, { after: start.after, batchSize: options.batchSize ?? COPY_BATCH_DEFAULT })) {
-    for (const run of runsOf(batch)) {
-      if (copied >= limit) {
-        complete = false;
-        break outer;
+  for await (const batch of readAllInBatches(source, { after: start.after, batchSize: options.batchSize ?? COPY_BATCH_DEFAULT })) {
+    if (copied >= limit) {
+      complete = false;
+      break;
+    }
+    const taken = batch.slice(0, Math.min(batch.length, limit - copied));
+    // a source event whose hash does not follow from its content: copy what comes before it, then stop
+    const bad = taken.findIndex((event) => eventHash(event.prevHash, event.streamId, event.version, event) !== event.hash);
+    const part = bad >= 0 ? taken.slice(0, bad) : taken;
+    if (target.importEvents) {
+      // one transaction per batch, many streams at once: the fast path (SQLite and PostgreSQL targets)
+      const records: IdempotencyRecord[] = [];
+      for (const event of part) {
+        const key = event.metadata.idempotencyKey;
+        // one key is one command, whose events are consecutive: its record goes with its first event
+        if (key && key !== keyOfLastRun) {
+          const record = await source.findIdempotency(key);
+          if (record) records.push(record);
+        }
+        keyOfLastRun = key;
       }
-      const part = run.slice(0, Math.min(run.length, limit - copied));
-      const key = part[0].metadata.idempotencyKey;
-      // one key is one command, whose events are one append: its record goes with the first part of it
-      const record = key && key !== keyOfLastRun ? await source.findIdempotency(key) : undefined;
-      keyOfLastRun = key;
-      await appendRun(target, part, record);
-      copied += part.length;
-      lastSourcePosition = part[part.length - 1].position;
-      options.onProgress?.(copied, total);
-      if (part.length < run.length) {
-        complete = false;
-        break outer;
+      await importPart(target, part, records);
+    } else {
+      for (const run of runsOf(part)) {
+        const key = run[0].metadata.idempotencyKey;
+        const record = key && key !== keyOfLastRun ? await source.findIdempotency(key) : undefined;
+        keyOfLastRun = key;
+        await appendRun(target, run, record);
       }
+    }
+    copied += part.length;
+    if (part.length > 0) lastSourcePosition = part[part.length - 1].position;
+    options.onProgress?.(copied, total);
+    if (bad >= 0) throw ownHashMismatch(taken[bad]);
+    if (part.length < batch.length) {
+      complete = false;
+      break;
     }
   }
   // a limit that falls exactly at the end still leaves a complete copy
@@ -175,16 +196,6 @@ function asNewEvent(event: RecordedEvent): NewEvent {
 
 async function appendRun(target: EventStore, run: RecordedEvent[], record: IdempotencyRecord | undefined): Promise<void> {
   const first = run[0];
-  // before writing: the source's own hashes must follow from its content, or the target could not reproduce them
-  const expected = chain(first.streamId, first.version, first.prevHash, run.map(asNewEvent));
-  const wrong = run.findIndex((event, index) => expected[index].hash !== event.hash || expected[index].prevHash !== event.prevHash);
-  if (wrong >= 0) {
-    const event = run[wrong];
-    throw new StoreCopyError(
-      `hash mismatch at source position ${event.position} (${event.streamId} version ${event.version}, id ${event.eventId}): ` +
-        `the source's event does not match its own hash (altered after it was written?); stopped before writing it, nothing after it was copied`,
-    );
-  }
   const expectedVersion = first.version === 0 ? 'no-stream' : first.version - 1;
   let written: RecordedEvent[];
   try {
@@ -209,6 +220,27 @@ async function appendRun(target: EventStore, run: RecordedEvent[], record: Idemp
   }
 }
 
+function ownHashMismatch(event: RecordedEvent): StoreCopyError {
+  return new StoreCopyError(
+    `hash mismatch at source position ${event.position} (${event.streamId} version ${event.version}, id ${event.eventId}): ` +
+      `the source's event does not match its own hash (altered after it was written?); stopped before writing it, nothing after it was copied`,
+  );
+}
+
+async function importPart(target: EventStore, events: RecordedEvent[], records: IdempotencyRecord[]): Promise<void> {
+  try {
+    await target.importEvents!(events, records);
+  } catch (error) {
+    if (error instanceof ImportChainError) {
+      throw new StoreCopyError(`hash mismatch at source position ${error.event.position}: the target refused it (${error.message})`);
+    }
+    if (error instanceof IdempotencyReplayError) {
+      throw new StoreCopyError(`idempotency key ${error.record.key} is already in the target without its events: the target is not an interrupted copy of this source`);
+    }
+    throw error;
+  }
+}
+
 /** Reads both logs side by side and checks that the target is the source, event for event (see the header). */
 export async function verifyCopy(source: EventStore, target: EventStore, onProgress?: (events: number) => void): Promise<VerifyReport> {
   const targetBatches = readAllInBatches(target, { batchSize: COPY_BATCH_DEFAULT })[Symbol.asyncIterator]();
@@ -228,6 +260,7 @@ export async function verifyCopy(source: EventStore, target: EventStore, onProgr
   let events = 0;
   let idempotencyKeys = 0;
   let previousKey: string | undefined;
+  const keys: string[] = [];
   try {
     for await (const batch of readAllInBatches(source, { batchSize: COPY_BATCH_DEFAULT })) {
       for (const want of batch) {
@@ -243,9 +276,15 @@ export async function verifyCopy(source: EventStore, target: EventStore, onProgr
         events += 1;
         // the events of one command are consecutive in the log: compare its key once, at its first event
         const key = want.metadata.idempotencyKey;
-        if (key && key !== previousKey) idempotencyKeys += await compareIdempotency(source, target, key);
+        if (key && key !== previousKey) keys.push(key);
         previousKey = key;
       }
+      // one look-up per key and store: several at a time (a PostgreSQL pool answers them in parallel)
+      for (let index = 0; index < keys.length; index += KEY_LOOKUPS_IN_FLIGHT) {
+        const found = await Promise.all(keys.slice(index, index + KEY_LOOKUPS_IN_FLIGHT).map((key) => compareIdempotency(source, target, key)));
+        idempotencyKeys += found.reduce((sum, one) => sum + one, 0);
+      }
+      keys.length = 0;
       onProgress?.(events);
     }
     const extra = await nextTarget();

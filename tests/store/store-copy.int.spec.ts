@@ -12,10 +12,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { loadDemo } from '../../src/app/demo-loader';
 import { createEventStore } from '../../src/event-store/create-event-store';
-import type { EventStore } from '../../src/event-store/event-store.port';
+import { type EventStore, ImportChainError } from '../../src/event-store/event-store.port';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
 import { copyStore, parseStoreUrl, StoreCopyError, verifyCopy } from '../../src/event-store/store-copy';
 import { Ledger } from '../../src/ledger/ledger';
+import { uuidFromName } from '../../src/shared/ids';
 import { FakeEsdbServer } from '../support/fake-esdb';
 import { assertLedgerInvariants } from '../support/invariants';
 import { dropPostgresSchema, freshSchemaName, storeSnapshot, TEST_POSTGRES_URL } from '../support/test-app';
@@ -155,19 +156,34 @@ describe('store copy', () => {
 
   it('a CLI copy killed with SIGKILL resumes on the next run and verifies the whole', async () => {
     if (!existsSync(CLI)) throw new Error(`${CLI} is missing: run \`npx tsc -p tsconfig.json\` (npm test does) first`);
+    // a larger history than the demo (6,000 events over 600 streams), so that the kill lands in the middle
+    const sourceFile = join(directory, 'larger.db');
+    const larger = new SqliteEventStore({ filename: sourceFile });
+    const EVENTS_PER_APPEND = 10;
+    for (let stream = 0; stream < 600; stream++) {
+      await larger.append(`fund-synthetic-${stream}`, Array.from({ length: EVENTS_PER_APPEND }, (_, index) => ({
+        eventId: uuidFromName(`synthetic/${stream}/${index}`),
+        type: 'TransferSent',
+        data: { transferId: `t-${stream}-${index}`, amount_fen: 1_000 + index, note: '拨付至旗县区财政局' },
+        metadata: { actor: { id: 'u-1', role: 'finance-officer' }, occurredAt: '2022-06-30', recordedAt: '2022-06-30T08:00:00.000Z', correlationId: 'c', causationId: 'c', schemaVersion: 1 },
+      })), { expectedVersion: 'no-stream' });
+    }
+    const sourceSnapshot = await storeSnapshot(larger);
+    const sourceEvents = await larger.headPosition();
+    await larger.close();
     const target = freshPostgres();
-    const args = ['store', 'copy', '--from', `sqlite://${demoFile}`, '--to', target, '--batch-size', '20'];
+    const args = ['store', 'copy', '--from', `sqlite://${sourceFile}`, '--to', target, '--batch-size', '10'];
     const watcher = await open(target); // creates the schema; the child's open finds it
     const killed = await new Promise<{ signal: NodeJS.Signals | null }>((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
       let polling = true;
       const poll = async () => {
         while (polling) {
-          if ((await watcher.headPosition()) > 60) {
+          if ((await watcher.headPosition()) > 500) {
             child.kill('SIGKILL');
             return;
           }
-          await new Promise((wait) => setTimeout(wait, 5));
+          await new Promise((wait) => setTimeout(wait, 2));
         }
       };
       void poll();
@@ -179,8 +195,9 @@ describe('store copy', () => {
     await watcher.close();
     expect(killed.signal).toBe('SIGKILL');
     const interrupted = await withStores([target], (store) => store.headPosition());
-    expect(interrupted).toBeGreaterThan(60);
-    expect(interrupted).toBeLessThan(demoEvents);
+    expect(interrupted).toBeGreaterThan(500);
+    expect(interrupted).toBeLessThan(sourceEvents);
+    expect(interrupted % 10).toBe(0); // whole batches only: each is one transaction
     const resumed = await new Promise<{ code: number | null; stdout: string; stderr: string }>((resolve) => {
       const child = spawn(process.execPath, [CLI, ...args, '--json'], { stdio: ['ignore', 'pipe', 'pipe'] });
       let stdout = '';
@@ -192,9 +209,26 @@ describe('store copy', () => {
     expect(resumed.stderr).toMatch(/copying/);
     expect(resumed.code).toBe(0);
     const report = JSON.parse(resumed.stdout);
-    expect(report).toMatchObject({ resumedAfter: interrupted, copied: demoEvents - interrupted, complete: true, verification: { events: demoEvents } });
-    await withStores([target], async (store) => expect(await storeSnapshot(store)).toBe(demoSnapshot));
+    expect(report).toMatchObject({ resumedAfter: interrupted, copied: sourceEvents - interrupted, complete: true, verification: { events: sourceEvents, streams: 600 } });
+    await withStores([target], async (store) => expect(await storeSnapshot(store)).toBe(sourceSnapshot));
   }, 120_000);
+});
+
+describe('importEvents (the bulk path of store copy on SQLite and PostgreSQL targets)', () => {
+  it.each(['sqlite', 'postgres'])('%s: an event that does not continue its stream in the target fails the whole batch, nothing written', async (kind) => {
+    const url = kind === 'sqlite' ? freshSqlite() : freshPostgres();
+    await withStores([`sqlite://${demoFile}`, url], async (source, target) => {
+      const events = await source.readAll({ limit: 30 });
+      await target.importEvents!(events.slice(0, 10), []);
+      // skipping events 11..15: the first event of a stream that did continue is fine, a gap is not
+      const error = await target.importEvents!(events.slice(15, 30), []).catch((caught: Error) => caught);
+      expect(error).toBeInstanceOf(ImportChainError);
+      expect(await target.headPosition()).toBe(10);
+      await target.importEvents!(events.slice(10, 30), []);
+      expect(await target.headPosition()).toBe(30);
+      expect(await storeSnapshot(target)).toBe(demoSnapshot.split('\n').slice(0, 30).join('\n'));
+    });
+  });
 });
 
 describe('store copy with EventStoreDB (the in-process fake gRPC server)', () => {
