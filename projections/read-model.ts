@@ -275,11 +275,17 @@ function sqlType(type: ColumnType, kind: 'sqlite' | 'postgres'): string {
 
 /** pg returns BIGINT and SUM() as strings: every value that is an integer string of a numeric column becomes a number. */
 function numbersOf(row: Row): Row {
-  const result: Row = {};
-  for (const [key, value] of Object.entries(row)) {
-    result[key] = typeof value === 'string' && /^-?\d+$/.test(value) && NUMERIC_ALIASES.test(key) ? Number(value) : value;
+  for (const key in row) {
+    const value = row[key];
+    if (typeof value === 'string' && isNumericColumn(key) && /^-?\d+$/.test(value)) row[key] = Number(value);
   }
-  return result;
+  return row;
+}
+const numericColumns = new Map<string, boolean>();
+function isNumericColumn(key: string): boolean {
+  let numeric = numericColumns.get(key);
+  if (numeric === undefined) numericColumns.set(key, (numeric = NUMERIC_ALIASES.test(key)));
+  return numeric;
 }
 /** Columns and aliases that hold numbers: amounts, positions, counts, days. */
 const NUMERIC_ALIASES = /(fen|position|count|days|_id_num|^id$|^source_lot_id$|year|batch|percent|^n$|score)$/i;
