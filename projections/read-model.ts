@@ -327,7 +327,16 @@ export async function openReadModelDataSource(config: ReadModelConfig, entities:
             db.pragma('cache_size = -65536');
           },
         })
-      : new DataSource({ type: 'postgres', url: config.url, schema: config.schema ?? 'fundtrail_read', entities, synchronize: false, extra: { max: 4 } });
+      : new DataSource({
+          type: 'postgres',
+          url: config.url,
+          schema: config.schema ?? 'fundtrail_read',
+          entities,
+          synchronize: false,
+          // no parallel workers: every query reads one fund (a few thousand rows), where starting workers costs more
+          // than it saves (balances as of a date: 42–62 ms with the default 2 workers, 17–20 ms without, on 2 cores)
+          extra: { max: 4, options: '-c max_parallel_workers_per_gather=0' },
+        });
   if (config.kind === 'sqlite' && config.filename !== ':memory:') {
     const { mkdirSync } = await import('node:fs');
     const { dirname } = await import('node:path');
