@@ -35,6 +35,8 @@ interface Args {
   peerCapSeconds: number;
   appendCapSeconds: number;
   profile: boolean;
+  /** Base name of the report under bench/results. */
+  out: string;
 }
 
 function parseArgs(argv: string[]): Args {
@@ -49,6 +51,7 @@ function parseArgs(argv: string[]): Args {
     peerCapSeconds: 60,
     appendCapSeconds: 8,
     profile: true,
+    out: 'peers',
   };
   const numbers = (text: string | undefined) => {
     if (!text || !/^[\d_,]+$/.test(text)) throw new Error('expected a number or a comma-separated list of numbers');
@@ -67,6 +70,7 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-postgres') args.postgres = false;
     else if (arg === '--no-emmett') args.emmett = false;
     else if (arg === '--no-profile') args.profile = false;
+    else if (arg === '--out') args.out = argv[++index] ?? 'peers';
     else if (arg === '--help' || arg === '-h') {
       console.log('npm run bench:peers -- [--sizes 100000,1000000,10000000] [--runs 3] [--runs-large 2] [--emmett-sizes 100000] [--peer-cap 60] [--append-cap 8] [--no-10m] [--no-postgres] [--no-emmett] [--no-profile] [--seed N]');
       process.exit(0);
@@ -188,8 +192,8 @@ async function main(): Promise<void> {
     machine.loadAverageAtEnd = loadavg().map((value) => +value.toFixed(2));
     const report = { machine, command: `npm run bench:peers -- ${process.argv.slice(2).join(' ')}`.trim(), args, totalSeconds: Math.round((Date.now() - started) / 1000), notes, measurements };
     mkdirSync(join(ROOT, 'bench', 'results'), { recursive: true });
-    writeFileSync(join(ROOT, 'bench', 'results', 'peers.json'), `${JSON.stringify(report, null, 2)}\n`);
-    writeFileSync(join(ROOT, 'bench', 'results', 'peers.md'), toMarkdown(report));
+    writeFileSync(join(ROOT, 'bench', 'results', `${args.out}.json`), `${JSON.stringify(report, null, 2)}\n`);
+    writeFileSync(join(ROOT, 'bench', 'results', `${args.out}.md`), toMarkdown(report));
   };
 
   for (const size of [...args.sizes].sort((a, b) => a - b)) {
@@ -228,7 +232,7 @@ async function main(): Promise<void> {
       }
       if (!streaming) record('naive.typeorm.sqlite', size, await runChild({ phase: 'naive', config, sample: 20_000, maxSeconds: 30 }));
       // appends go to fresh stores: they do not depend on the size of the history; measured with the smallest size
-      if (size === Math.min(...args.sizes)) await appends(config, run);
+      if (!streaming && size === Math.min(...args.sizes)) await appends(config, run);
     }
     if (args.profile && size === 1_000_000) {
       const profileDir = join(ROOT, 'bench', '.data', 'profiles');
