@@ -649,13 +649,17 @@ async function approvedAt(db: ReadModel, fundId: string, cut: Cut) {
   return rows.map((row) => ({ ...row, approved_fen: Number(row.approved_fen), has_open: Number(row.has_open) }));
 }
 
-async function projectsAt(db: ReadModel, fundId: string, cut: Cut): Promise<ProjectAt[]> {
+/** The projects registered by the cut; `openOnly`: only those neither closed nor cancelled by it (filtered in SQL: most are closed). */
+async function projectsAt(db: ReadModel, fundId: string, cut: Cut, openOnly = false): Promise<ProjectAt[]> {
   const where = [cut.asOf !== undefined ? ' AND registered_on <= ?' : '', cut.atPosition !== undefined ? ' AND registered_position <= ?' : ''].join('');
-  const params = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
+  const cutParams = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
+  const endedBy = (status: 'closed' | 'cancelled') =>
+    [`${status}_on IS NOT NULL`, ...(cut.asOf !== undefined ? [`${status}_on <= ?`] : []), ...(cut.atPosition !== undefined ? [`${status}_position <= ?`] : [])].join(' AND ');
+  const open = openOnly ? ` AND NOT (${endedBy('closed')}) AND NOT (${endedBy('cancelled')})` : '';
   const rows = await db.all<Row>(
     `SELECT project_id, name, enterprise_holder_id, county_code, county_name, direction, approved_fen, closed_on, closed_position, cancelled_on, cancelled_position
-       FROM {pj_project} WHERE fund_id = ?${where}`,
-    [fundId, ...params],
+       FROM {pj_project} WHERE fund_id = ?${where}${open}`,
+    [fundId, ...cutParams, ...(openOnly ? [...cutParams, ...cutParams] : [])],
   );
   const flowWhere = cutWhere(cut);
   const paid = await db.all<{ project_id: string; fen: number }>(
@@ -689,7 +693,7 @@ export async function heldUpQuery(db: ReadModel, fundId: string, cut: Cut = {}) 
   await requireFund(db, fundId, cut);
   const { today, places } = await agingByPlace(db, fundId, cut);
   const holderPlaces = places.filter((place) => place.kind === 'holder');
-  const projects = (await projectsAt(db, fundId, cut)).filter((project) => !project.closed && !project.cancelled && project.paidFen < project.approvedFen);
+  const projects = (await projectsAt(db, fundId, cut, true)).filter((project) => !project.closed && !project.cancelled && project.paidFen < project.approvedFen);
   const holders = await holdersById(db, [...holderPlaces.map((place) => place.id), ...projects.map((project) => project.enterpriseHolderId)]);
   const heldUp = holderPlaces
     .map((place) => ({ place, holder: holders.get(place.id) }))
