@@ -12,6 +12,7 @@ import { RUNTIME } from '../src/app/tokens';
 import { Permission } from '../src/auth/decorators';
 import { present } from '../src/shared/present';
 import { type Cut, type ExecutionBase, FundNotFoundError, QUERIES, type QueryName } from './queries';
+import { answerLots } from './lots.query';
 
 export class CutQueryDto {
   @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'asOf must be a business date YYYY-MM-DD' })
@@ -70,6 +71,11 @@ export class ProjectionsController {
   @Get('held-up') @Permission('funds:read') @ApiOperation({ summary: '资金滞留 / where money is held up, with the projects and enterprises waiting' })
   heldUp(@Param('fundId') fundId: string, @Query() query: CutQueryDto) {
     return this.answer('held-up', fundId, query);
+  }
+
+  @Get('holders/:holderId/lots') @Permission('funds:read') @ApiOperation({ summary: '单位资金批次 / one holder\'s FIFO lots held at the cut: arrival, amount, remaining, age, source document, allocation document' })
+  lots(@Param('fundId') fundId: string, @Param('holderId') holderId: string, @Query() query: CutQueryDto) {
+    return answerLots(this.runtime, fundId, holderId, query);
   }
 }
 
