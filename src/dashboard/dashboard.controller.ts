@@ -8,7 +8,7 @@ import { Ledger } from '../ledger/ledger';
 import { RUNTIME } from '../app/tokens';
 import type { Runtime } from '../app/runtime';
 import { present } from '../shared/present';
-import { fundView } from './fund-view';
+import { fundView, projectsAsOf } from './fund-view';
 import { disclosure } from './disclosure';
 import { Permission, Public } from '../auth/decorators';
 import { VENDOR_FILES, publicFile } from './static-files';
@@ -63,6 +63,15 @@ export class DashboardApiController {
     const events = await readFund(this.runtime, fundId);
     const holders = new Map((await this.ledger.holders()).map((holder) => [holder.holderId, holder]));
     return present(fundView(events, holders, date));
+  }
+
+  @Get('funds/:fundId/projects') @Permission('funds:read')
+  @ApiOperation({ summary: '看板：某日的项目库（已拨付、进度、状态）/ dashboard: the fund\'s projects as of a date (paid, progress, status)' })
+  @ApiQuery({ name: 'asOf', required: false, description: 'YYYY-MM-DD (business date)' })
+  async projects(@Param('fundId') fundId: string, @Query('asOf') asOf?: string) {
+    const date = asOfParam(asOf);
+    await this.queries.requireFund(fundId);
+    return present(projectsAsOf(await readFund(this.runtime, fundId), date));
   }
 }
 

@@ -78,16 +78,66 @@ export function groupOfHolder(holder: Holder | undefined): FlowGroup {
   }
 }
 
+/** The fund's state folded from its events dated on or before `until`, with the domain's evolve function. */
+function foldUntil(events: readonly RecordedEvent[], until: string) {
+  const included = events.filter((event) => event.metadata.occurredAt <= until);
+  let state = initialFundState(events[0]?.streamId ?? '');
+  for (const event of included) state = applyRecorded(state, event);
+  if (events[0]) state.fundId = (events[0].data as { fundId?: string }).fundId ?? state.fundId;
+  return { included, state };
+}
+
+export interface ProjectAsOf {
+  projectId: string;
+  name: string;
+  enterpriseHolderId: string;
+  countyCode: string;
+  direction: string;
+  category: string;
+  batch: number;
+  registeredOn: string;
+  approvedFen: number;
+  paidFen: number;
+  progressPercent: number;
+  status: string;
+}
+
+/**
+ * The fund's project registry as of a business date: the projects registered by then, with what had been paid,
+ * the progress last reported and the status on that day (one fold of the fund's events, like the overview:
+ * a fund-year is hundreds of events). On the latest date it equals `GET /api/projects?fundId=`.
+ */
+export function projectsAsOf(events: readonly RecordedEvent[], asOf?: string): { asOf: string; projects: ProjectAsOf[] } {
+  const dates = events.map((event) => event.metadata.occurredAt).filter(Boolean).sort();
+  const until = asOf ?? dates[dates.length - 1] ?? '';
+  const { included, state } = foldUntil(events, until);
+  const registeredOn = new Map<string, string>();
+  for (const event of included) if (event.type === 'ProjectRegistered') registeredOn.set(String((event.data as { projectId?: string }).projectId), event.metadata.occurredAt);
+  return {
+    asOf: until,
+    projects: [...state.projects.values()].map((project) => ({
+      projectId: project.projectId,
+      name: project.name,
+      enterpriseHolderId: project.enterpriseHolderId,
+      countyCode: project.countyCode,
+      direction: project.direction,
+      category: project.category,
+      batch: project.batch,
+      registeredOn: registeredOn.get(project.projectId) ?? '',
+      approvedFen: project.approvedFen,
+      paidFen: project.paidFen,
+      progressPercent: project.progressPercent,
+      status: project.status,
+    })),
+  };
+}
+
 export function fundView(events: readonly RecordedEvent[], holders: ReadonlyMap<string, Holder>, asOf?: string): FundView {
   const dates = events.map((event) => event.metadata.occurredAt).filter(Boolean).sort();
   const firstDate = dates[0] ?? '';
   const lastDate = dates[dates.length - 1] ?? '';
   const until = asOf ?? lastDate;
-  const included = events.filter((event) => event.metadata.occurredAt <= until);
-
-  let state = initialFundState(events[0]?.streamId ?? '');
-  for (const event of included) state = applyRecorded(state, event);
-  if (events[0]) state.fundId = (events[0].data as { fundId?: string }).fundId ?? state.fundId;
+  const { included, state } = foldUntil(events, until);
   const summary = summarizeFund(state, holders);
 
   // cumulative flows between groups

@@ -27,6 +27,26 @@ const wan = (yuan: string) => {
   return `${String(Math.floor(hundredths / 100)).replace(/\B(?=(\d{3})+(?!\d))/g, ',')}.${String(hundredths % 100).padStart(2, '0')}`;
 };
 
+/** "1234.56" (元) → fen, exact. */
+const fenOf = (yuan: string) => {
+  const negative = yuan.startsWith('-');
+  const [whole, decimals = ''] = yuan.replace('-', '').split('.');
+  const value = Number(whole) * 100 + Number((decimals + '00').slice(0, 2));
+  return negative ? -value : value;
+};
+
+/** Drags the header's date slider to a day, as a person does (input, then change on release). */
+async function moveSlider(page: WatchedPage['page'], iso: string): Promise<void> {
+  const first = await page.evaluate(() => (window as unknown as { fundtrail: { state: { first: string } } }).fundtrail.state.first);
+  const offset = (Date.parse(iso) - Date.parse(first)) / 86_400_000;
+  await page.locator('#asof').evaluate((slider: { value: string; dispatchEvent(event: unknown): boolean }, value) => {
+    slider.value = String(value);
+    slider.dispatchEvent(new Event('input', { bubbles: true }));
+    slider.dispatchEvent(new Event('change', { bubbles: true }));
+  }, offset);
+  await page.waitForFunction((day) => document.getElementById('view')?.dataset.asOf === day && document.body.dataset.state === 'ready', iso);
+}
+
 const kpiText = (page: WatchedPage['page'], name: string) => page.locator(`[data-kpi="${name}"] .kpi-value`).innerText();
 
 beforeAll(async () => {
@@ -127,9 +147,31 @@ test('held up: the heat map and the largest, oldest holdings with the projects w
   expect(await rows.count()).toBe(heldUp.holders.length);
   await expect(rows.first().locator('td').nth(3).innerText()).resolves.toBe(wan(heldUp.holders[0].held));
   await screenshot(page, 'held-up');
-  await rows.first().click();
+  // the account with the most lots that day (the first rows hold a single lot each)
+  const lotCounts: number[] = [];
+  for (const holder of heldUp.holders) lotCounts.push((await api(`/api/funds/${FUND_ID}/holders/${holder.holderId}/lots?asOf=2022-12-31`)).lotsCount);
+  const index = lotCounts.indexOf(Math.max(...lotCounts));
+  const account = heldUp.holders[index];
+  await rows.nth(index).click();
   await page.waitForSelector('.account-detail .chart.buckets canvas');
-  await expect(page.locator('.account-detail h2').innerText()).resolves.toContain(heldUp.holders[0].name);
+  await page.waitForSelector('.account-detail .lots tr[data-lot]');
+  await expect(page.locator('.account-detail h2').innerText()).resolves.toContain(account.name);
+  await expect(page.locator('.account-detail h2').innerText()).resolves.toContain('2022年12月31日');
+  // its FIFO lots, oldest first, exactly as the lots API gives them, adding up to its balance from /balances that day
+  const holderId: string = account.holderId;
+  const balances = await api(`/api/funds/${FUND_ID}/balances?asOf=2022-12-31`);
+  const balance: string = balances.holders.find((holder: { holderId: string }) => holder.holderId === holderId).balance;
+  const lots = await api(`/api/funds/${FUND_ID}/holders/${holderId}/lots?asOf=2022-12-31`);
+  const shown = await page.$$eval('.account-detail .lots tr[data-lot]', (trs: any[]) => trs.map((tr) => ({ lot: tr.dataset.lot, remaining: tr.dataset.remaining, age: tr.dataset.age })));
+  expect(shown).toEqual(lots.lots.map((lot: { lotId: number; remaining: string; ageDays: number }) => ({ lot: String(lot.lotId), remaining: lot.remaining, age: String(lot.ageDays) })));
+  expect(shown.length).toBeGreaterThan(1);
+  expect(shown.reduce((sum: number, lot: { remaining: string }) => sum + fenOf(lot.remaining), 0)).toBe(fenOf(balance));
+  const ages = shown.map((lot: { age: string }) => Number(lot.age));
+  expect(ages).toEqual([...ages].sort((a, b) => b - a));
+  expect(Math.max(...ages)).toBe(account.oldestAgeDays);
+  await expect(page.locator('.account-detail .lots-total').innerText()).resolves.toContain(`${wan(balance)} 万元`);
+  await expect(page.locator('.account-detail .lots tbody').innerText()).resolves.toMatch(/〔\d{4}〕\d+号/);
+  await page.locator('.account-detail .lots').scrollIntoViewIfNeeded();
   await screenshot(page, 'held-up-account');
   expect(problems).toEqual([]);
 });
@@ -159,6 +201,60 @@ test('projects and enterprises: the registry, 正耐电气’s duplicate award h
   await page.waitForSelector('.history h2');
   await expect(page.locator('.history h2').innerText()).resolves.toContain('正耐电气');
   await screenshot(page, 'enterprise-history');
+  expect(problems).toEqual([]);
+});
+
+test('the slider moves the project registry (paid, progress, status) and the alerts inbox to that day, as the APIs give it', async () => {
+  const { page, problems } = signedIn;
+  const DAY = '2022-10-31';
+  await page.goto(`${dashboard.base}/dashboard/#/projects`);
+  await ready(page, 'projects');
+  await expect(page.locator('#asof-badge').isHidden()).resolves.toBe(true);
+  const paidIn = () =>
+    page.$$eval('tr[data-project]', (trs: any[]) => Object.fromEntries(trs.map((tr) => [tr.dataset.project, tr.querySelectorAll('td')[6].innerText])));
+  const latest = await paidIn();
+  await moveSlider(page, DAY);
+  await ready(page, 'projects');
+  // the header says which day every view is at
+  await expect(page.locator('#asof-badge').innerText()).resolves.toContain('2022年10月31日');
+  await expect(page.locator('h1').innerText()).resolves.toContain('2022年10月31日');
+  const asOf = await api(`/api/dashboard/funds/${FUND_ID}/projects?asOf=${DAY}`);
+  const shown = await paidIn();
+  expect(Object.keys(shown).sort()).toEqual(asOf.projects.map((project: { projectId: string }) => project.projectId).sort());
+  for (const project of asOf.projects) expect(shown[project.projectId]).toBe(wan(project.paid));
+  expect(Object.keys(shown).some((projectId) => shown[projectId] !== latest[projectId])).toBe(true);
+  // what the projects were paid that day adds up to what the projections say reached enterprises by then
+  const balances = await api(`/api/funds/${FUND_ID}/balances?asOf=${DAY}`);
+  expect(asOf.projects.reduce((sum: number, project: { paid: string }) => sum + fenOf(project.paid), 0)).toBe(fenOf(balances.atEnterprises));
+  // and at the latest date the replay equals the registry
+  const current = await api(`/api/projects?fundId=${FUND_ID}`);
+  const replayedNow = await api(`/api/dashboard/funds/${FUND_ID}/projects`);
+  for (const project of current) {
+    const replayed = replayedNow.projects.find((candidate: { projectId: string }) => candidate.projectId === project.projectId);
+    expect({ paid: replayed.paid, progressPercent: replayed.progressPercent, status: replayed.status }).toEqual({ paid: project.paid, progressPercent: project.progressPercent, status: project.status });
+  }
+  await page.evaluate(() => (window as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+  await screenshot(page, 'projects-as-of');
+  // the alerts inbox at that day: what would have been raised by then, exactly
+  const live = await api(`/api/alerts?fundId=${FUND_ID}`);
+  await page.click('nav a[data-view="alerts"]');
+  await ready(page, 'alerts');
+  await expect(page.locator('.alerts h1').innerText()).resolves.toContain('2022年10月31日');
+  const findings = await api(`/api/alerts/as-of/${FUND_ID}?date=${DAY}`);
+  const alertIds = await page.$$eval('tr[data-alert]', (trs: any[]) => trs.map((tr) => tr.dataset.alert));
+  expect(alertIds.length).toBe(findings.alerts.length);
+  expect([...alertIds].sort()).toEqual(findings.alerts.map((alert: { alertId: string }) => alert.alertId).sort());
+  expect(findings.alerts.length).toBeGreaterThan(0);
+  expect(findings.alerts.length).toBeLessThan(live.length);
+  for (const alert of findings.alerts) expect(alert.crossedOn <= DAY).toBe(true);
+  expect(await page.locator('[data-live]').count()).toBe(0);
+  await page.evaluate(() => (window as unknown as { scrollTo(x: number, y: number): void }).scrollTo(0, 0));
+  await screenshot(page, 'alerts-as-of');
+  // back to the latest date: the live inbox again
+  await page.click('#asof-latest');
+  await ready(page, 'alerts');
+  await page.waitForSelector('[data-live="on"]');
+  await expect(page.locator('#asof-badge').isHidden()).resolves.toBe(true);
   expect(problems).toEqual([]);
 });
 

@@ -63,6 +63,13 @@ function updateSliderText() {
   const slider = $('asof');
   const shown = state.asOf ?? state.last;
   $('asof-text').textContent = shown ? date(shown) : '';
+  // which day every view is at: a past day is marked in the header, so nobody mistakes it for today's figures
+  const past = Boolean(state.asOf);
+  document.body.classList.toggle('time-travel', past);
+  const badge = $('asof-badge');
+  badge.hidden = !past;
+  badge.textContent = past ? `${t('timeTravel')} · ${t('asOf')} ${date(state.asOf)} · ${t('timeTravelNote')}` : '';
+  $('asof-latest').disabled = !past;
   if (state.first && state.last) {
     slider.min = '0';
     slider.max = String(dayNumber(state.last) - dayNumber(state.first));

@@ -49,9 +49,10 @@ export function followStream(path, onEvent, onOpen) {
 }
 
 export async function alertsView(context) {
+  if (context.asOf) return alertsAsOfView(context);
   const fundId = context.fundId;
   const [alerts, deferrals] = await Promise.all([optionalApi(`/api/alerts?fundId=${encodeURIComponent(fundId)}`), optionalApi(`/api/deferrals?fundId=${encodeURIComponent(fundId)}`)]);
-  const title = el('h1', {}, t('alertsTitle'));
+  const title = el('h1', {}, `${t('alertsTitle')} · ${t('latest')}（${date(context.shownDate)}）`);
   if (alerts.missing) {
     return el('div', { class: 'alerts' }, title, section(t('alertsTitle'), notReady('GET /api/alerts, /api/alerts/stream (SSE)')), section(t('deferralsTitle'), notReady('GET/POST /api/deferrals')));
   }
@@ -107,6 +108,63 @@ export async function alertsView(context) {
     section(
       null,
       el('div', { class: 'filters' }, liveBadge, el('label', {}, t('status'), select('status', STATUSES.map((status) => [status, t(status)]))), el('label', {}, t('severity'), select('severity', SEVERITIES.map((severity) => [severity, severityName(severity)]))), el('label', {}, t('county'), select('county', counties))),
+      listSlot,
+    ),
+    deferralsSection(deferrals, context),
+  );
+}
+
+/**
+ * The slider is on a past day: the alerts that would have been raised by then (`GET /api/alerts/as-of/:fundId?date=`,
+ * the rules replayed over the events up to that day), read-only. Open on that day unless resolved by it.
+ */
+async function alertsAsOfView(context) {
+  const fundId = context.fundId;
+  const [answer, deferrals] = await Promise.all([
+    optionalApi(`/api/alerts/as-of/${encodeURIComponent(fundId)}?date=${context.asOf}`),
+    optionalApi(`/api/deferrals?fundId=${encodeURIComponent(fundId)}`),
+  ]);
+  const title = el('h1', {}, `${t('alertsTitle')} · ${t('timeTravel')} · ${t('asOf')} ${date(context.asOf)}`);
+  if (answer.missing) return el('div', { class: 'alerts' }, title, section(t('alertsTitle'), notReady('GET /api/alerts/as-of/:fundId?date=')));
+  const statusOn = (alert) => (alert.resolvedOn && alert.resolvedOn <= context.asOf ? 'resolved' : 'open');
+  const alerts = answer.alerts ?? [];
+  window.fundtrail.alertsAsOf = { date: answer.asOf, alertIds: alerts.map((alert) => alert.alertId) };
+  const filters = { status: '', severity: '', county: '' };
+  const listSlot = el('div', { class: 'scroll tall' });
+  const select = (name, options) =>
+    el('select', { name, onchange: (event) => { filters[name] = event.target.value; draw(); } }, el('option', { value: '' }, t('all')), options.map(([value, label]) => el('option', { value }, label)));
+  const counties = [...new Map(alerts.filter((alert) => alert.countyCode).map((alert) => [alert.countyCode, alert.countyName])).entries()];
+  const draw = () => {
+    const rows = alerts
+      .filter((alert) => !filters.status || statusOn(alert) === filters.status)
+      .filter((alert) => !filters.severity || alert.severity === filters.severity)
+      .filter((alert) => !filters.county || alert.countyCode === filters.county)
+      .sort((a, b) => (b.crossedOn ?? '').localeCompare(a.crossedOn ?? '') || a.alertId.localeCompare(b.alertId));
+    listSlot.replaceChildren(
+      table(
+        [
+          { label: t('raisedOn'), value: (alert) => date(alert.crossedOn) },
+          { label: t('severity'), value: (alert) => el('span', { class: `badge sev-${alert.severity}` }, pick(alert.severityName) || severityName(alert.severity)) },
+          { label: t('holder'), value: (alert) => `${alert.countyName ? `${alert.countyName} · ` : ''}${alert.holderName}` },
+          { label: t('level'), value: (alert) => pick(alert.levelName) || levelName(alert.level) },
+          { label: `${t('amount')}（${t('wan')}）`, value: (alert) => wan(alert.amount), num: true },
+          { label: t('message'), value: (alert) => `${alert.projectName ? `${alert.projectName} · ` : ''}${t('since')} ${date(alert.since)} · ${alert.thresholdDays}/${alert.limitDays} ${t('days')}` },
+          { label: t('status'), value: (alert) => (statusOn(alert) === 'resolved' ? `${t('resolved')}（${t('resolvedBy')} ${date(alert.resolvedOn)}）` : t('open')) },
+        ],
+        rows,
+        { rowData: (alert) => ({ alert: alert.alertId, status: statusOn(alert), crossedOn: alert.crossedOn }), rowClass: (alert) => `sev-${alert.severity}` },
+      ),
+    );
+  };
+  draw();
+  return el(
+    'div',
+    { class: 'alerts', dataset: { alertsAsOf: answer.asOf } },
+    title,
+    section(
+      null,
+      el('p', { class: 'note as-of-note' }, `${t('alertsAsOfNote')}（${alerts.length}）`),
+      el('div', { class: 'filters' }, el('label', {}, t('status'), select('status', [['open', t('open')], ['resolved', t('resolved')]])), el('label', {}, t('severity'), select('severity', SEVERITIES.map((severity) => [severity, severityName(severity)]))), el('label', {}, t('county'), select('county', counties))),
       listSlot,
     ),
     deferralsSection(deferrals, context),

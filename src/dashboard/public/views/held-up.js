@@ -95,11 +95,55 @@ function waitingCell(row) {
   return el('span', { class: 'waiting' }, `${row.waitingProjectsCount} · `, shown.join('；'), projects.length > 3 ? ' …' : '');
 }
 
+const SOURCE_NAMES = {
+  transfer: ['拨付到账', 'transfer'],
+  allocation: ['指标下达', 'allocation'],
+  return: ['退回/收回', 'return'],
+  payout: ['兑现', 'payout'],
+  reversal: ['冲正退回', 'reversal'],
+};
+const sourceName = (kind) => (SOURCE_NAMES[kind] ?? [kind, kind])[document.documentElement.lang === 'en' ? 1 : 0];
+
+/** The account's FIFO lots at the date: oldest first, each with its age, source document and allocation document. */
+function lotsSection(lots, context) {
+  if (lots.missing) return notReady('GET /api/funds/:fundId/holders/:holderId/lots');
+  const rows = lots.lots ?? [];
+  return el(
+    'div',
+    { class: 'lots', dataset: { lotsHeld: lots.held, lotsAsOf: context.shownDate } },
+    el('h3', {}, `${t('lotsTitle')}（${lots.lotsCount}）`),
+    el('p', { class: 'note' }, `${pickText(lots.method)}；${pickText(lots.orderedBy)}；${t('agesCountedTo')} ${date(lots.agesCountedTo)}`),
+    el(
+      'div',
+      { class: 'scroll' },
+      table(
+        [
+          { label: t('arrivedOn'), value: (lot) => [date(lot.arrivedOn), lot.ageFrom !== lot.arrivedOn ? el('span', { class: 'muted' }, `（${t('ageFrom')} ${date(lot.ageFrom)}）`) : null] },
+          { label: t('ageDays'), value: (lot) => el('span', { class: `age ${lot.ageDays > 180 ? 'old' : lot.ageDays > 90 ? 'aging' : ''}`.trim() }, String(lot.ageDays)), num: true },
+          { label: `${t('amountIn')}（${t('wan')}）`, value: (lot) => wan(lot.amountIn), num: true },
+          { label: `${t('remaining')}（${t('wan')}）`, value: (lot) => wan(lot.remaining), num: true },
+          { label: t('source'), value: (lot) => [sourceName(lot.source.kind), lot.source.fromName ? ` · ${lot.source.fromName}` : ''] },
+          { label: t('document'), value: (lot) => lot.source.document ?? '—' },
+          { label: t('allocationDoc'), value: (lot) => lot.allocation?.document ?? '—' },
+        ],
+        rows,
+        { rowData: (lot) => ({ lot: String(lot.lotId), remaining: lot.remaining, age: String(lot.ageDays) }), rowClass: (lot) => (lot.ageDays > 180 ? 'old' : lot.ageDays > 90 ? 'aging' : undefined) },
+      ),
+    ),
+    el('p', { class: 'lots-total', dataset: { total: lots.held } }, `${t('lotsTotal')}: ${wanUnit(lots.held)}`, rows.length < lots.lotsCount ? ` · ${t('lotsShown')} ${rows.length}/${lots.lotsCount}` : ''),
+  );
+}
+
 async function showAccount(row, dwell, detail, context) {
   detail.replaceChildren(el('p', {}, t('loading')));
   try {
     const place = dwell.missing ? undefined : dwell.held.places.find((candidate) => candidate.holderId === row.holderId);
-    const [events, names] = await Promise.all([fundEvents(context.fundId), holderNames()]);
+    const query = context.asOf ? `?asOf=${context.asOf}` : '';
+    const [events, names, lots] = await Promise.all([
+      fundEvents(context.fundId),
+      holderNames(),
+      optionalApi(`/api/funds/${encodeURIComponent(context.fundId)}/holders/${encodeURIComponent(row.holderId)}/lots${query}`),
+    ]);
     const movements = events
       .filter((event) => event.metadata.occurredAt <= context.shownDate)
       .filter((event) => event.data.toHolderId === row.holderId || event.data.fromHolderId === row.holderId || event.data.enterpriseHolderId === row.holderId)
@@ -115,9 +159,9 @@ async function showAccount(row, dwell, detail, context) {
       : notReady('GET /api/funds/:fundId/dwell');
     detail.replaceChildren(
       section(
-        `${t('accountTitle')} · ${row.name}`,
+        `${t('accountTitle')} · ${row.name} · ${t('asOf')} ${date(context.shownDate)}`,
         el('button', { type: 'button', class: 'close', onclick: () => detail.replaceChildren() }, t('close')),
-        el('p', { class: 'note' }, t('lotsNote')),
+        lotsSection(lots, context),
         el('h3', {}, t('agingBuckets')),
         buckets,
         el('h3', {}, t('receipts')),

@@ -20,10 +20,19 @@ export function duplicateAwards(projects, holders, funds) {
 }
 
 export async function projectsView(context) {
-  const [projects, holders, funds] = await Promise.all([api('/api/projects'), holdersById(), api('/api/funds')]);
+  const query = context.asOf ? `?asOf=${context.asOf}` : '';
+  const [projects, holders, funds, asOf] = await Promise.all([
+    api('/api/projects'),
+    holdersById(),
+    api('/api/funds'),
+    api(`/api/dashboard/funds/${encodeURIComponent(context.fundId)}/projects${query}`),
+  ]);
   const duplicates = duplicateAwards(projects, holders, funds);
   const duplicateIds = new Set(duplicates.flat().map((project) => project.projectId));
-  const inFund = projects.filter((project) => project.fundId === context.fundId && project.registeredOn <= context.shownDate);
+  // the fund's registry as of the date: registered by then, paid / progress / status on that day (a fold of the fund's events)
+  const current = new Map(projects.map((project) => [project.projectId, project]));
+  const inFund = asOf.projects.map((project) => ({ ...current.get(project.projectId), ...project, fundId: context.fundId, countyName: current.get(project.projectId)?.countyName ?? project.countyCode }));
+  window.fundtrail.projects = { asOf: asOf.asOf, paid: Object.fromEntries(inFund.map((project) => [project.projectId, project.paid])) };
   const history = el('div', { class: 'history' });
   const filter = el('input', { type: 'search', placeholder: t('search'), class: 'filter' });
   const enterpriseName = (project) => holders.get(project.enterpriseHolderId)?.name ?? project.enterpriseHolderId;
@@ -47,7 +56,7 @@ export async function projectsView(context) {
   filter.addEventListener('input', () => tableSlot.replaceChildren(render()));
   const duplicatesSection = section(
     t('duplicatesTitle'),
-    el('p', { class: 'note' }, t('duplicatesSource')),
+    el('p', { class: 'note' }, `${t('duplicatesSource')}${t('duplicatesCurrent')}`),
     table(
       [
         { label: t('enterprise'), value: (group) => enterpriseName(group[0]) },
@@ -65,7 +74,7 @@ export async function projectsView(context) {
     { class: 'projects' },
     el('h1', {}, `${t('projectsTitle')} · ${t('asOf')} ${date(context.shownDate)}`),
     duplicatesSection,
-    section(`${t('projectsTitle')}（${inFund.length}）`, el('p', { class: 'note' }, t('asOfCurrentOnly')), filter, tableSlot),
+    section(`${t('projectsTitle')}（${inFund.length}）`, el('p', { class: 'note', dataset: { projectsAsOf: asOf.asOf } }, `${t('projectsAsOfNote')} ${date(asOf.asOf)}`), filter, tableSlot),
     history,
   );
 }
