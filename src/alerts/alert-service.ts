@@ -79,6 +79,8 @@ export interface AlertFilter {
   severity?: string;
   status?: string;
   limit?: number;
+  /** The caller's scope (applied before the limit). */
+  visible?: (alert: AlertState) => boolean;
 }
 
 export interface AlertServiceOptions {
@@ -252,8 +254,11 @@ export class AlertService {
     return scheduled;
   }
 
-  /** Sends every delivery that is due, one attempt each, and records the outcome. */
-  async dispatchDue(): Promise<{ delivered: number; failed: number; dead: number }> {
+  /**
+   * Sends every delivery that is due, one attempt each, and records the outcome. `stillHeld` (the engine's
+   * dispatcher lease) is asked before each send: once it answers false, this pass sends nothing more.
+   */
+  async dispatchDue(options: { stillHeld?: () => Promise<boolean> } = {}): Promise<{ delivered: number; failed: number; dead: number }> {
     await this.catchUp();
     const now = this.clock();
     const due = [...this.deliveries.values()]
@@ -262,6 +267,7 @@ export class AlertService {
       .slice(0, DISPATCH_BATCH_MAX);
     const counts = { delivered: 0, failed: 0, dead: 0 };
     for (const delivery of due) {
+      if (options.stillHeld && !(await options.stillHeld())) break;
       const alert = this.alerts.get(delivery.alertId);
       const subscription = this.subscriptions.get(delivery.subscriptionId);
       if (!alert) throw new Error(`invariant: delivery ${delivery.deliveryId} of unknown alert ${delivery.alertId}`);
@@ -400,8 +406,17 @@ export class AlertService {
       .filter((alert) => !filter.level || alert.level === filter.level)
       .filter((alert) => !filter.severity || alert.severity === filter.severity)
       .filter((alert) => !filter.status || alert.status === filter.status)
+      .filter((alert) => !filter.visible || filter.visible(alert))
       .sort((a, b) => (a.crossedOn < b.crossedOn ? 1 : a.crossedOn > b.crossedOn ? -1 : a.alertId < b.alertId ? -1 : 1))
       .slice(0, Math.min(filter.limit ?? 1_000, 10_000));
+  }
+
+  /** The county of a deferral's target: the holder's county, or the county of the project's registration. */
+  deferralCountyCode(deferral: Pick<DeferralState, 'fundId' | 'target'>): string | undefined {
+    if (deferral.target.kind === 'holder') return this.holders.get(deferral.target.holderId)?.county?.code;
+    const projectId = deferral.target.projectId;
+    const registered = (this.fundEvents.get(deferral.fundId) ?? []).find((event) => event.type === 'ProjectRegistered' && (event.data as { projectId: string }).projectId === projectId);
+    return (registered?.data as { county?: { code?: string } } | undefined)?.county?.code;
   }
 
   deferralView(state: DeferralState, asOf = this.today()) {

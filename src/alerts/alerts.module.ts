@@ -7,7 +7,7 @@ import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/tokens';
 import { AlertEngine, type Timers } from './alert-engine';
 import { AlertService } from './alert-service';
-import { ALERT_CONTROLLERS } from './alerts.controller';
+import { ALERT_CONTROLLERS, AlertDenials } from './alerts.controller';
 import { type AlertsConfig, loadAlertsConfig } from './alerts-config';
 import { type AlertSender, ChannelSender } from './channels';
 import type { RetryPolicy } from './domain';
@@ -60,6 +60,7 @@ export class AlertsModule {
           useFactory: (service: AlertService, config: AlertsConfig) => new AlertEngine(service, { intervalMs: config.intervalMs, timers: options.timers }),
         },
         AlertsLifecycle,
+        AlertDenials,
       ],
       exports: [AlertService, AlertEngine],
     };

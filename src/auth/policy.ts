@@ -88,6 +88,8 @@ function scopeDecision(identity: Identity, action: Action, resource: Resource | 
     case 'projects:report-progress':
     case 'projects:close':
     case 'alerts:read':
+    case 'alerts:acknowledge':
+    case 'alerts:manage':
     case 'deferrals:request':
     case 'deferrals:approve':
       if (resource.found === false || resource.countyCode === undefined) return outOfScope('所涉对象不存在或不在本旗县区', 'the resource does not exist or is not in your county');

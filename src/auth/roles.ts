@@ -40,8 +40,14 @@ export const ACTIONS = [
   'projects:register',
   'projects:report-progress',
   'projects:close',
-  // defined now for the alert and deferral features that come later
+  // delay alerts and deferrals (src/alerts): objects of a county are checked against the caller's county there
   'alerts:read',
+  /** acknowledge an alert, with a note (the supervisor's answer to it) */
+  'alerts:acknowledge',
+  /** subscriptions for supervisors, redelivery of deliveries, an evaluation on demand */
+  'alerts:manage',
+  /** change a fund's alert policy (limits, warning and escalation) */
+  'alert-policy:set',
   'deferrals:request',
   'deferrals:approve',
   // public disclosure (公开): open to everyone, signed in or not
@@ -75,13 +81,13 @@ export const ROLE_PERMISSIONS: Record<Role, ReadonlySet<Action>> = {
     'holders:register', 'funds:appropriate', 'funds:allocate',
     'money:transfer', 'money:receive', 'money:payout', 'money:return', 'money:reverse',
     'projects:register', 'projects:report-progress', 'projects:close',
-    'alerts:read', 'deferrals:request', 'deferrals:approve',
+    'alerts:read', 'alerts:acknowledge', 'alerts:manage', 'alert-policy:set', 'deferrals:request', 'deferrals:approve',
   ]),
   'county-finance': new Set<Action>([...SIGNED_IN, ...COUNTY_WORK]),
   'county-department': new Set<Action>([...SIGNED_IN, ...COUNTY_WORK]),
   'project-owner': new Set<Action>([...SIGNED_IN, 'funds:list', 'projects:read', 'projects:report-progress']),
   auditor: new Set<Action>([...SIGNED_IN, ...LEDGER_READS, 'alerts:read', 'users:read', 'security-log:read', 'undeclared:read']),
-  supervisor: new Set<Action>([...SIGNED_IN, ...LEDGER_READS, 'alerts:read', 'deferrals:approve']),
+  supervisor: new Set<Action>([...SIGNED_IN, ...LEDGER_READS, 'alerts:read', 'alerts:acknowledge', 'deferrals:approve']),
   public: new Set<Action>(['session:use', 'disclosure:read']),
 };
 
