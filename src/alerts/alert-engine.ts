@@ -2,9 +2,18 @@
  * Runs the alert service: on every new event of the log (a subscription, coalesced) and on a timer (days pass
  * without any event, and back-offs fall due). Time comes from the injected clock and timers, so tests move time
  * forward without waiting. One tick: evaluate → record deliveries (outbox) → send what is due.
+ *
+ * Several app instances: evaluating and recording deliveries are safe everywhere (their appends are
+ * `no-stream`: one alert, one delivery, whoever is first). Sending is not — two instances could both send a
+ * due delivery before either records the outcome — so only the holder of the `alert-dispatcher` lease
+ * (src/event-store/lease.ts: a PostgreSQL advisory lock, or a SQLite lease row) sends. Each tick takes or
+ * keeps the lease; the lease is renewed before every send and the pass stops as soon as it is lost; stop()
+ * releases it, so another instance's next tick takes over (a crashed holder: at once on PostgreSQL, after
+ * the lease's time-to-live on SQLite).
  */
 import { Logger } from '@nestjs/common';
 import type { Subscription } from '../event-store/event-store.port';
+import type { Lease } from '../event-store/lease';
 import type { AlertService } from './alert-service';
 
 export interface Timers {
@@ -29,6 +38,17 @@ export const REAL_TIMERS: Timers = {
 const QUIET_TYPES: ReadonlySet<string> = new Set(['DeliverySucceeded', 'DeliveryFailed', 'DeliveryDeadLettered', 'AlertAcknowledged', 'AlertResolved']);
 /** New events within this window are handled by one tick. */
 export const COALESCE_MS = 25;
+/** The name of the lease whose holder alone sends deliveries. */
+export const DISPATCHER_LEASE = 'alert-dispatcher';
+
+export interface AlertEngineOptions {
+  intervalMs: number;
+  timers?: Timers;
+  /** Shared by the app instances of one store: only its holder sends. Without one, this instance always sends. */
+  lease?: Lease;
+  /** Default `alert-dispatcher` (suffixed with the schema when several stores share one PostgreSQL). */
+  leaseName?: string;
+}
 
 export class AlertEngine {
   private readonly logger = new Logger('Alerts');
@@ -44,8 +64,32 @@ export class AlertEngine {
 
   constructor(
     readonly service: AlertService,
-    private readonly options: { intervalMs: number; timers?: Timers },
+    private readonly options: AlertEngineOptions,
   ) {}
+
+  private get leaseName(): string {
+    return this.options.leaseName ?? DISPATCHER_LEASE;
+  }
+
+  /** Takes or keeps the dispatcher lease; true when this instance may send now. */
+  private async mayDispatch(): Promise<boolean> {
+    if (!this.options.lease) return true;
+    try {
+      return await this.options.lease.acquire(this.leaseName);
+    } catch (error) {
+      this.logger.warn(`dispatcher lease: ${(error as Error).message}`);
+      return false;
+    }
+  }
+
+  private async stillDispatcher(): Promise<boolean> {
+    if (!this.options.lease) return true;
+    try {
+      return await this.options.lease.renew(this.leaseName);
+    } catch {
+      return false;
+    }
+  }
 
   private get timers(): Timers {
     return this.options.timers ?? REAL_TIMERS;
@@ -84,7 +128,7 @@ export class AlertEngine {
         this.ticks++;
         await this.service.evaluate({ all: options.all });
         await this.service.scheduleDeliveries();
-        await this.service.dispatchDue();
+        if (await this.mayDispatch()) await this.service.dispatchDue({ stillHeld: () => this.stillDispatcher() });
       } catch (error) {
         this.logger.error(`tick failed: ${(error as Error).stack ?? String(error)}`);
       }
@@ -105,5 +149,7 @@ export class AlertEngine {
     this.pending = undefined;
     await this.subscription?.close();
     await this.running;
+    // another instance's next tick takes over the sending
+    await this.options.lease?.release(this.leaseName).catch(() => undefined);
   }
 }

@@ -2,10 +2,12 @@
  * AlertsModule: the alert service and its engine on the app's runtime (store and clock). The engine starts
  * when the application has started (catches up, then follows the log and the timer) and stops when it closes.
  */
+import Database from 'better-sqlite3';
 import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/tokens';
-import { AlertEngine, type Timers } from './alert-engine';
+import { type Lease, PostgresLease, SqliteLease } from '../event-store/lease';
+import { AlertEngine, DISPATCHER_LEASE, type Timers } from './alert-engine';
 import { AlertService } from './alert-service';
 import { ALERT_CONTROLLERS, AlertDenials } from './alerts.controller';
 import { type AlertsConfig, loadAlertsConfig } from './alerts-config';
@@ -18,6 +20,32 @@ export interface AlertsModuleOptions {
   timers?: Timers;
   retry?: RetryPolicy;
   config?: AlertsConfig;
+  /** The dispatcher lease (tests); by default one on the read-model database (see dispatcherLease). */
+  lease?: Lease | null;
+}
+
+/**
+ * The lease that lets one app instance at a time send deliveries, in the database the instances share: the
+ * read model's (a SQLite file on one machine, or PostgreSQL, where the name carries the schema so that
+ * several Fundtrail stores on one server do not share one dispatcher).
+ */
+export function dispatcherLease(runtime: Runtime): { lease: Lease; name: string; close(): Promise<void> } {
+  const readModel = runtime.config.readModel;
+  if (readModel.kind === 'postgres') {
+    const lease = new PostgresLease({ connectionString: readModel.url });
+    return { lease, name: `${DISPATCHER_LEASE}:${readModel.schema ?? 'fundtrail_read'}`, close: () => lease.close() };
+  }
+  const db = new Database(readModel.filename);
+  db.pragma('busy_timeout = 5000');
+  const lease = new SqliteLease(db);
+  return {
+    lease,
+    name: DISPATCHER_LEASE,
+    async close() {
+      await lease.close();
+      db.close();
+    },
+  };
 }
 
 @Injectable()
@@ -26,6 +54,7 @@ class AlertsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     @Inject(AlertEngine) private readonly engine: AlertEngine,
     @Inject('ALERTS_CONFIG') private readonly config: AlertsConfig,
     @Inject('ALERTS_SENDER') private readonly sender: AlertSender,
+    @Inject('ALERTS_LEASE') private readonly lease: { close(): Promise<void> } | null,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
@@ -35,6 +64,7 @@ class AlertsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
   async onApplicationShutdown(): Promise<void> {
     await this.engine.stop();
     if (this.sender instanceof ChannelSender) this.sender.close();
+    await this.lease?.close();
     this.engine.service.changes.complete();
   }
 }
@@ -55,9 +85,15 @@ export class AlertsModule {
           useFactory: (runtime: Runtime, sender: AlertSender) => new AlertService(runtime.store, () => runtime.clock(), { sender, retry: options.retry }),
         },
         {
+          provide: 'ALERTS_LEASE',
+          inject: [RUNTIME],
+          useFactory: (runtime: Runtime) => (options.lease === undefined ? dispatcherLease(runtime) : options.lease ? { lease: options.lease, name: DISPATCHER_LEASE, close: async () => undefined } : null),
+        },
+        {
           provide: AlertEngine,
-          inject: [AlertService, 'ALERTS_CONFIG'],
-          useFactory: (service: AlertService, config: AlertsConfig) => new AlertEngine(service, { intervalMs: config.intervalMs, timers: options.timers }),
+          inject: [AlertService, 'ALERTS_CONFIG', 'ALERTS_LEASE'],
+          useFactory: (service: AlertService, config: AlertsConfig, lease: { lease: Lease; name: string } | null) =>
+            new AlertEngine(service, { intervalMs: config.intervalMs, timers: options.timers, ...(lease ? { lease: lease.lease, leaseName: lease.name } : {}) }),
         },
         AlertsLifecycle,
         AlertDenials,
