@@ -7,6 +7,7 @@ import { withRuntime, printJsonOrTable, renderTable } from '../cli/cli-runtime';
 import { LEVEL_NAMES, type Level, formatWan, isBusinessDate } from '../domain';
 import type { Actor } from '../event-store/event-store.port';
 import { AlertEngine } from './alert-engine';
+import { dispatcherLease } from './alerts.module';
 import { AlertService } from './alert-service';
 import { loadAlertsConfig } from './alerts-config';
 import { ChannelSender } from './channels';
@@ -128,11 +129,17 @@ export function registerAlertCommands(program: Command): void {
     .command('evaluate')
     .description('立即检查并发送到期的通知 / evaluate every fund now, record the alerts, send what is due')
     .action(() =>
-      withAlerts(async (service) => {
-        const engine = new AlertEngine(service, { intervalMs: 60_000 });
+      withAlerts(async (service, runtime) => {
+        // a server may be sending right now: send only if this command gets the dispatcher lease (else the server sends)
+        const dispatcher = dispatcherLease(runtime);
+        const engine = new AlertEngine(service, { intervalMs: 60_000, lease: dispatcher.lease, leaseName: dispatcher.name });
         const before = service.alerts.size;
-        await engine.start();
-        await engine.stop();
+        try {
+          await engine.start();
+          await engine.stop();
+        } finally {
+          await dispatcher.close();
+        }
         const deliveries = [...service.deliveries.values()];
         process.stdout.write(`${service.alerts.size - before} new alerts; deliveries: ${deliveries.filter((d) => d.status === 'delivered').length} delivered, ${deliveries.filter((d) => d.status === 'pending').length} pending, ${deliveries.filter((d) => d.status === 'dead').length} dead\n`);
       }),
