@@ -5,14 +5,17 @@
  * The runner knows nothing about any projection: adding one to `PROJECTIONS` (registry.ts) is all it
  * takes; on the next start the runner sees it has no checkpoint and catches it up from position 0.
  */
-import type { RecordedEvent } from '../src/event-store/event-store.port';
+import type { ProjectionEvent } from '../src/event-store/event-store.port';
 import type { ReadModel, TableSpec, WriteBatch } from './read-model';
 
 export interface ProjectionWorker {
   /** Loads, before a batch is folded, whatever the fold of these events needs from the tables (may be async). */
-  prepare(events: readonly RecordedEvent[]): Promise<void>;
-  /** Folds one event in memory. Never touches the database. */
-  apply(event: RecordedEvent): void;
+  prepare(events: readonly ProjectionEvent[]): Promise<void>;
+  /**
+   * Folds one event in memory. Never touches the database. The event is the store's lean read: of the metadata
+   * only `occurredAt` is there (a projection needing more must add it to `readAllForProjection` in the adapters).
+   */
+  apply(event: ProjectionEvent): void;
   /** Hands every row changed since the last flush to the batch (the runner adds the checkpoint and commits). */
   flush(batch: WriteBatch): void;
   /** Called after the batch committed: the worker may drop what it no longer needs in memory. */

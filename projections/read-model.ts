@@ -172,27 +172,23 @@ export class ReadModel {
    * measured; fewer calls into the native module and fewer statement steps), the remainder one row at a time.
    */
   private insertRows(table: TableSpec, rows: readonly Row[], upsert: boolean): void {
-    const names = table.columns.map((column) => column.name);
-    const perStatement = Math.max(1, Math.min(SQLITE_ROWS_PER_STATEMENT, Math.floor(SQLITE_PARAMETERS_MAX / names.length)));
+    const columns = table.columns.length;
+    const perStatement = Math.max(1, Math.min(SQLITE_ROWS_PER_STATEMENT, Math.floor(SQLITE_PARAMETERS_MAX / columns)));
+    const fill = rowFillerOf(table);
     let index = 0;
     if (rows.length >= perStatement) {
       const statement = this.prepare(insertSql(this, table, upsert, perStatement));
-      const values: unknown[] = new Array(perStatement * names.length);
+      const values: unknown[] = new Array(perStatement * columns);
       for (; index + perStatement <= rows.length; index += perStatement) {
-        let k = 0;
-        for (let r = index; r < index + perStatement; r++) {
-          const row = rows[r];
-          for (const name of names) values[k++] = row[name] ?? null;
-        }
+        fill(rows, index, index + perStatement, values);
         statement.run(values);
       }
     }
     if (index < rows.length) {
       const statement = this.prepare(insertSql(this, table, upsert, 1));
-      const values: unknown[] = new Array(names.length);
+      const values: unknown[] = new Array(columns);
       for (; index < rows.length; index++) {
-        const row = rows[index];
-        for (let c = 0; c < names.length; c++) values[c] = row[names[c]] ?? null;
+        fill(rows, index, index + 1, values);
         statement.run(values);
       }
     }
@@ -272,6 +268,23 @@ const PG_ROWS_PER_STATEMENT = 20_000;
 /** SQLite: rows per multi-row INSERT, and the parameter limit of a statement (SQLITE_MAX_VARIABLE_NUMBER ≥ 32,766 since 3.32). */
 const SQLITE_ROWS_PER_STATEMENT = 100;
 const SQLITE_PARAMETERS_MAX = 32_766;
+
+type RowFiller = (rows: readonly object[], start: number, end: number, values: unknown[]) => void;
+const rowFillers = new WeakMap<TableSpec, RowFiller>();
+/**
+ * Copies the columns of rows[start..end) into `values`, in column order (undefined → null), through a function
+ * generated per table with one fixed property read per column: the generic loop (`row[name]` over the names) was
+ * a megamorphic keyed load per value, 31 a flow row. Column names come from the table specs, not from input.
+ */
+function rowFillerOf(table: TableSpec): RowFiller {
+  let fill = rowFillers.get(table);
+  if (!fill) {
+    const body = table.columns.map((column) => `values[k++] = row[${JSON.stringify(column.name)}] ?? null;`).join('\n');
+    fill = new Function('rows', 'start', 'end', 'values', `let k = 0;\nfor (let r = start; r < end; r++) {\nconst row = rows[r];\n${body}\n}`) as RowFiller;
+    rowFillers.set(table, fill);
+  }
+  return fill;
+}
 
 /** INSERT (optionally ON CONFLICT DO UPDATE) of `rowCount` rows with positional parameters (SQLite). */
 function insertSql(model: ReadModel, table: TableSpec, upsert: boolean, rowCount: number): string {

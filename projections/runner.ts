@@ -14,7 +14,7 @@
  * when its lease frees (the feeder stopped). A lease gained reloads the projection's checkpoint and state.
  */
 import { createHash } from 'node:crypto';
-import type { EventStore, RecordedEvent } from '../src/event-store/event-store.port';
+import type { EventStore, ProjectionEvent, RecordedEvent } from '../src/event-store/event-store.port';
 import { READ_BATCH_MAX } from '../src/event-store/event-store.port';
 import { LEASE_TTL_MS_DEFAULT, type LeaseGroup } from '../src/event-store/lease';
 import type { Projection, ProjectionWorker } from './projection';
@@ -204,7 +204,7 @@ export class ProjectionRunner {
     let foldedUntil = from;
     try {
       while (from < until) {
-        const page = await this.store.readAll({ after: foldedUntil, limit: Math.min(pageSize, batchSize - folded, until - foldedUntil) });
+        const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
         const events = page.length > 0 && page[page.length - 1].position > until ? page.filter((event) => event.position <= until) : page;
         if (events.length > 0) {
           foldedUntil = events[events.length - 1].position;
@@ -252,14 +252,15 @@ export class ProjectionRunner {
   private folding: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
 
   /** Folds one page of events into the workers (in memory; nothing is written before `commitFolded`). */
-  private async fold(events: RecordedEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
+  private async fold(events: ProjectionEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
     for (const projection of this.projections) {
       if (!this.feeds(projection)) continue;
       const after = this.checkpoints.get(projection.name) ?? 0;
       if (after >= last || this.folding.some((entry) => entry.projection === projection)) continue;
       this.folding.push({ projection, worker: await this.workerFor(projection), after });
     }
-    const kept = filter ? events.filter(filter) : events;
+    // with a filter the page came from readAll (whole events: the filter may look at any field)
+    const kept = filter ? (events as RecordedEvent[]).filter(filter) : events;
     const first = events[0].position;
     for (const { worker, after } of this.folding) await worker.prepare(after < first ? kept : kept.filter((event) => event.position > after));
     for (const event of kept) {
@@ -349,6 +350,15 @@ export class ProjectionRunner {
     await this.queue;
     await this.leases?.releaseAll();
   }
+}
+
+/**
+ * One page of the log for the projections: the store's lean read (no hashes, only the business date of the
+ * metadata) when it has one and no filter needs whole events, otherwise readAll.
+ */
+function readPage(store: EventStore, after: number, limit: number, whole: boolean): Promise<ProjectionEvent[]> {
+  if (!whole && store.readAllForProjection) return store.readAllForProjection({ after, limit });
+  return store.readAll({ after, limit });
 }
 
 /** The shape of a projection's tables (columns, keys, indexes): a change means its rows must be rebuilt. */

@@ -26,7 +26,7 @@
  * - Lots are split, never merged: one flow row per (movement × consumed lot) keeps every attribution exact.
  */
 import { type LedgerEvent, type Movement, type Place, movementsOf } from '../../src/domain/events';
-import type { RecordedEvent } from '../../src/event-store/event-store.port';
+import type { ProjectionEvent } from '../../src/event-store/event-store.port';
 
 export interface Lot {
   id: number;
@@ -140,7 +140,7 @@ export interface MoneyFoldOptions {
 }
 
 interface MoveContext {
-  event: RecordedEvent;
+  event: ProjectionEvent;
   fundId: string;
   date: string;
   reversedType: string | null;
@@ -173,7 +173,7 @@ export class MoneyFold {
   // what the projection asks
 
   /** The places whose lots this batch will take from and that are not complete in memory. */
-  placesToLoad(events: readonly RecordedEvent[]): Array<{ key: string; fundId: string; kind: string; id: string }> {
+  placesToLoad(events: readonly ProjectionEvent[]): Array<{ key: string; fundId: string; kind: string; id: string }> {
     const wanted = new Map<string, { key: string; fundId: string; kind: string; id: string }>();
     for (const event of events) {
       const fundId = (event.data as { fundId?: string }).fundId;
@@ -247,7 +247,7 @@ export class MoneyFold {
   // -------------------------------------------------------------------------------------------
   // the fold
 
-  apply(event: RecordedEvent): void {
+  apply(event: ProjectionEvent): void {
     this.sequence = 0;
     const domainEvent = { type: event.type, data: event.data } as LedgerEvent;
     const date = event.metadata.occurredAt;
@@ -381,12 +381,20 @@ export class MoneyFold {
       return;
     }
     const pieces = this.take(placeKeyOf(fundId, movement.from), movement.amountFen, context);
+    const given = context.stamp;
     for (const piece of pieces) {
-      const inherited = { allocation_id: piece.lot.allocation_id, direction: piece.lot.direction, project_id: piece.lot.project_id, county_code: piece.lot.county_code };
-      const stamp = { ...inherited, ...(context.stamp ?? {}) };
+      // the lot's own stamps, overridden by the event's (a key present in the event's stamp wins, even if undefined);
+      // one object per piece, not three (inherited, the spread, the event's)
+      const source = piece.lot;
+      const stamp = {
+        allocation_id: given !== undefined && 'allocation_id' in given ? given.allocation_id : source.allocation_id,
+        direction: given !== undefined && 'direction' in given ? given.direction : source.direction,
+        project_id: given !== undefined && 'project_id' in given ? given.project_id : source.project_id,
+        county_code: given !== undefined && 'county_code' in given ? given.county_code : source.county_code,
+      };
       // money back in the unallocated budget is no longer earmarked by any document
       if (movement.to.kind === 'unallocated') stamp.allocation_id = null;
-      const fromAttributes = movement.from.kind === 'transit' ? { ...from, level: piece.lot.to_level, county: piece.lot.to_county } : from;
+      const fromAttributes = movement.from.kind === 'transit' ? { kind: from.kind, id: from.id, level: source.to_level, county: source.to_county } : from;
       const lot = this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, date);
       if (context.reversedEventId !== undefined) this.restore(lot, piece.lot, context.reversedEventId);
       this.addLot(toKey, toLevel, lot);
@@ -488,10 +496,42 @@ export class MoneyFold {
       throw new Error(`invariant: lots of ${key} are not in memory (position ${context.event.position}); prepare() must load them`);
     }
     const pieces: Array<{ lot: Lot; amount: number }> = [];
-    let needed = amountFen;
-    const order = context.prefer ? [...entry.lots.filter(context.prefer), ...entry.lots.filter((lot) => !context.prefer!(lot))] : entry.lots;
-    for (const lot of order) {
-      if (needed === 0) break;
+    const lots = entry.lots;
+    const prefer = context.prefer;
+    // preferred lots first (in age order), then the others (in age order): two passes over the same array instead of
+    // building the reordered copy
+    let needed = prefer ? this.takeFrom(lots, amountFen, context, pieces, prefer, true) : amountFen;
+    needed = this.takeFrom(lots, needed, context, pieces, prefer, false);
+    if (needed !== 0) {
+      throw new Error(`invariant: ${key} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
+    }
+    // drop the used-up lots in place (most takes use up none or only the oldest few)
+    let kept = 0;
+    for (let index = 0; index < lots.length; index++) {
+      const lot = lots[index];
+      if (lot.remaining_fen > 0) {
+        if (kept !== index) lots[kept] = lot;
+        kept++;
+      }
+    }
+    lots.length = kept;
+    // an emptied place stays in memory (known complete) until the batch commits: a credit and a debit may
+    // still follow in this batch, and only after the commit do the tables know it is empty
+    return pieces;
+  }
+
+  /** One pass of `take`: over the lots that `prefer` accepts (preferred) or, in the second pass, those it does not. */
+  private takeFrom(
+    lots: Lot[],
+    needed: number,
+    context: MoveContext,
+    pieces: Array<{ lot: Lot; amount: number }>,
+    prefer: ((lot: Lot) => boolean) | undefined,
+    preferred: boolean,
+  ): number {
+    for (let index = 0; index < lots.length && needed > 0; index++) {
+      const lot = lots[index];
+      if (prefer && prefer(lot) !== preferred) continue;
       const amount = Math.min(lot.remaining_fen, needed);
       if (amount <= 0) continue;
       lot.remaining_fen -= amount;
@@ -503,13 +543,7 @@ export class MoneyFold {
       pieces.push({ lot, amount });
       this.dirtyLots.add(lot);
     }
-    if (needed !== 0) {
-      throw new Error(`invariant: ${key} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
-    }
-    entry.lots = entry.lots.filter((lot) => lot.remaining_fen > 0);
-    // an emptied place stays in memory (known complete) until the batch commits: a credit and a debit may
-    // still follow in this batch, and only after the commit do the tables know it is empty
-    return pieces;
+    return needed;
   }
 }
 

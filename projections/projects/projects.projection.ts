@@ -5,7 +5,7 @@
  * (money projection), so reversals and clawbacks are counted once, in one place.
  */
 import type { ProjectRegistered } from '../../src/domain/events';
-import type { RecordedEvent } from '../../src/event-store/event-store.port';
+import type { ProjectionEvent } from '../../src/event-store/event-store.port';
 import type { Projection, ProjectionWorker } from '../projection';
 import type { Row, WriteBatch } from '../read-model';
 import { PROJECT_PROGRESS_TABLE, PROJECT_TABLE } from '../tables';
@@ -32,7 +32,7 @@ export class ProjectsWorker implements ProjectionWorker {
 
   async prepare(): Promise<void> {}
 
-  apply(event: RecordedEvent): void {
+  apply(event: ProjectionEvent): void {
     const data = event.data as { fundId: string; projectId: string; percent?: number };
     const date = event.metadata.occurredAt;
     switch (event.type) {
@@ -85,7 +85,8 @@ export class ProjectsWorker implements ProjectionWorker {
   }
 
   flush(batch: WriteBatch): void {
-    batch.upsert(PROJECT_TABLE, [...this.rows.values()]);
+    // in key order (fund, project): consecutive rows land on the same B-tree leaf of the WITHOUT ROWID table
+    batch.upsert(PROJECT_TABLE, [...this.rows.values()].sort(byProjectKey));
     batch.insert(PROJECT_PROGRESS_TABLE, this.progress);
     const closed: Row[] = [];
     const cancelled: Row[] = [];
@@ -93,6 +94,8 @@ export class ProjectsWorker implements ProjectionWorker {
       if (change.closed) closed.push(change.closed);
       if (change.cancelled) cancelled.push(change.cancelled);
     }
+    closed.sort(byProjectKey);
+    cancelled.sort(byProjectKey);
     batch.update(PROJECT_TABLE, ['closed_on', 'closed_position'], PROJECT_KEY, closed);
     batch.update(PROJECT_TABLE, ['cancelled_on', 'cancelled_position'], PROJECT_KEY, cancelled);
   }
@@ -105,6 +108,15 @@ export class ProjectsWorker implements ProjectionWorker {
 }
 
 const PROJECT_KEY = ['fund_id', 'project_id'] as const;
+
+function byProjectKey(a: Row, b: Row): number {
+  const fundA = a.fund_id as string;
+  const fundB = b.fund_id as string;
+  if (fundA !== fundB) return fundA < fundB ? -1 : 1;
+  const projectA = a.project_id as string;
+  const projectB = b.project_id as string;
+  return projectA < projectB ? -1 : projectA > projectB ? 1 : 0;
+}
 
 interface ProjectChange {
   closed?: Row;

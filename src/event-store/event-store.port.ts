@@ -86,6 +86,28 @@ export interface ReadAllOptions {
 
 export const READ_BATCH_MAX = 10_000;
 
+/**
+ * An event as the projections read it (`readAllForProjection`): no hashes, and of the metadata only what a
+ * projection folds (the business date). A RecordedEvent is one too, so adapters without the lean read hand
+ * their readAll pages over as they are.
+ */
+export interface ProjectionEvent<Data = unknown> {
+  position: number;
+  streamId: string;
+  version: number;
+  eventId: string;
+  type: string;
+  data: Data;
+  metadata: Pick<EventMetadata, 'occurredAt'>;
+}
+
+export interface ReadAllForProjectionOptions {
+  /** Exclusive position to read after (default 0); forwards only. */
+  after?: number;
+  /** At most this many (capped at READ_BATCH_MAX). */
+  limit?: number;
+}
+
 export interface Subscription {
   close(): Promise<void>;
 }
@@ -114,6 +136,13 @@ export interface EventStore {
    * SQLite: a lazy statement iterator). Use `readAllInBatches` (read-all.ts), which falls back to readAll pages.
    */
   streamAll?(options?: StreamAllOptions): AsyncIterable<RecordedEvent[]>;
+  /**
+   * Optional lean page of the log in global order for the projections: the same events as `readAll` forwards,
+   * without the hash columns and with only `metadata.occurredAt` (extracted by the engine, not by parsing the
+   * whole metadata in JavaScript). Like readAll, a page holds no cursor open between calls. Use
+   * `readAllForProjection` (read-all.ts), which falls back to readAll.
+   */
+  readAllForProjection?(options?: ReadAllForProjectionOptions): Promise<ProjectionEvent[]>;
   /**
    * Optional, for `store copy` only: writes events already chained elsewhere (ids, versions, hashes given), of many
    * streams, in their order, with their commands' idempotency records, in ONE transaction. Each event must continue

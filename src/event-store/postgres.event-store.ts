@@ -27,6 +27,8 @@ import {
   type EventStore,
   type IdempotencyRecord,
   type NewEvent,
+  type ProjectionEvent,
+  type ReadAllForProjectionOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -463,6 +465,40 @@ export class PostgresEventStore implements EventStore {
   }
 
   /**
+   * The port's lean page for projections: no hash columns, of the metadata only `occurredAt` (extracted by
+   * PostgreSQL), rows as arrays. One statement per page, like readAll: no cursor or connection held between pages.
+   */
+  async readAllForProjection(options: ReadAllForProjectionOptions = {}): Promise<ProjectionEvent[]> {
+    const limit = Math.min(Math.max(0, options.limit ?? READ_BATCH_MAX), READ_BATCH_MAX);
+    if (this.closed) throw new EventStoreUnavailableError('postgres', `${this.where}: the store is closed (reading all for projections)`);
+    let rows: unknown[][];
+    try {
+      rows = (await this.pool.query<unknown[]>({ text: this.sql.allForProjection, values: [options.after ?? 0, limit], rowMode: 'array' })).rows;
+    } catch (error) {
+      throw this.translate(error, 'reading all for projections');
+    }
+    const events: ProjectionEvent[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index];
+      events[index] = {
+        position: Number(row[0]),
+        streamId: row[1] as string,
+        version: row[2] as number,
+        eventId: row[3] as string,
+        type: row[4] as string,
+        data: row[5],
+        metadata: { occurredAt: row[6] as string },
+      };
+    }
+    for (let index = 1; index < events.length; index++) {
+      if (events[index].position <= events[index - 1].position) {
+        throw new Error(`postgres event store: readAllForProjection returned position ${events[index].position} after ${events[index - 1].position}`);
+      }
+    }
+    return events;
+  }
+
+  /**
    * The fastest way through the whole log (rebuilds, copies): one REPEATABLE READ snapshot read through a
    * server-side cursor, `batchSize` rows a FETCH, rows as arrays (no per-row object from the driver). The
    * snapshot is the log as it was when the first batch was asked for; later events are for the next call.
@@ -660,6 +696,7 @@ function statements(s: string) {
     readBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT $3::bigint`,
     allForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
     allBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position < $1::bigint ORDER BY position DESC LIMIT $2::bigint`,
+    allForProjection: `SELECT position, stream_id, version, event_id, type, data, metadata->>'occurredAt' FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
     headPosition: `SELECT coalesce(max(position), 0) AS position FROM ${s}.events`,
   };
 }

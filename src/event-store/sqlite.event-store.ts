@@ -14,6 +14,8 @@ import {
   type EventStore,
   type IdempotencyRecord,
   type NewEvent,
+  type ProjectionEvent,
+  type ReadAllForProjectionOptions,
   type ReadAllOptions,
   type ReadStreamOptions,
   type RecordedEvent,
@@ -81,6 +83,8 @@ export class SqliteEventStore implements EventStore {
   private readonly waker = createWaker();
   private readonly statements;
   private readonly appendTransaction;
+  /** readAllForProjection's page: rows as arrays (`.raw()`), the business date extracted by SQLite. */
+  private readonly projectionPage: Database.Statement<[number, number], unknown[]>;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     try {
@@ -116,6 +120,11 @@ export class SqliteEventStore implements EventStore {
       allBackwards: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position < ? ORDER BY position DESC LIMIT ?'),
       headPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
+    this.projectionPage = this.db
+      .prepare<[number, number], unknown[]>(
+        "SELECT position, stream_id, version, event_id, type, data, json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? ORDER BY position ASC LIMIT ?",
+      )
+      .raw(true);
     this.appendTransaction = this.db.transaction((streamId: string, events: NewEvent[], options: AppendOptions): AppendResult => {
       if (options.idempotency) {
         const existing = this.statements.idempotency.get(options.idempotency.key);
@@ -239,6 +248,30 @@ export class SqliteEventStore implements EventStore {
         ? this.statements.allBackwards.all(options.after ?? Number.MAX_SAFE_INTEGER, limit)
         : this.statements.allForwards.all(options.after ?? 0, limit);
     return rows.map(toRecorded);
+  }
+
+  /**
+   * The port's lean page for projections: one `.all()` of a prepared statement (no iterator held open across the
+   * caller's awaits, so appends are not blocked), rows as arrays, no hash columns, and of the metadata only the
+   * business date, which SQLite extracts (`json_extract`) instead of JavaScript parsing the whole object.
+   */
+  async readAllForProjection(options: ReadAllForProjectionOptions = {}): Promise<ProjectionEvent[]> {
+    const limit = Math.min(Math.max(0, options.limit ?? READ_BATCH_MAX), READ_BATCH_MAX);
+    const rows = this.projectionPage.all(options.after ?? 0, limit) as Array<[number, string, number, string, string, string, string]>;
+    const events: ProjectionEvent[] = new Array(rows.length);
+    for (let index = 0; index < rows.length; index++) {
+      const row = rows[index];
+      events[index] = {
+        position: row[0],
+        streamId: row[1],
+        version: row[2],
+        eventId: row[3],
+        type: row[4],
+        data: JSON.parse(row[5]),
+        metadata: { occurredAt: row[6] },
+      };
+    }
+    return events;
   }
 
   /** The fastest way through the whole log: a lazy iterator, one row at a time (for rebuilds). */

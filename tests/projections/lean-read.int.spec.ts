@@ -1,0 +1,74 @@
+/**
+ * The projections' lean read (`readAllForProjection`, SQLite and PostgreSQL adapters): the same events as readAll
+ * forwards, in the same order and pages, with exactly the fields a projection folds (no hashes, of the metadata
+ * only the business date).
+ */
+import { join } from 'node:path';
+import { PostgresEventStore } from '../../src/event-store/postgres.event-store';
+import type { EventStore, ProjectionEvent, RecordedEvent } from '../../src/event-store/event-store.port';
+import type { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
+import { PG_URL, demoStore, tempDir } from './support';
+
+jest.setTimeout(60_000);
+
+const lean = (event: RecordedEvent): ProjectionEvent => ({
+  position: event.position,
+  streamId: event.streamId,
+  version: event.version,
+  eventId: event.eventId,
+  type: event.type,
+  data: event.data,
+  metadata: { occurredAt: event.metadata.occurredAt },
+});
+
+async function expectSameAsReadAll(store: EventStore, pageSize: number): Promise<number> {
+  expect(store.readAllForProjection).toBeDefined();
+  let after = 0;
+  let count = 0;
+  for (;;) {
+    const whole = await store.readAll({ after, limit: pageSize });
+    const page = await store.readAllForProjection!({ after, limit: pageSize });
+    expect(page).toEqual(whole.map(lean));
+    for (const event of page) expect(Object.keys(event.metadata)).toEqual(['occurredAt']);
+    if (page.length === 0) return count;
+    count += page.length;
+    after = page[page.length - 1].position;
+  }
+}
+
+describe('readAllForProjection', () => {
+  const dir = tempDir();
+  let store: SqliteEventStore;
+
+  beforeAll(async () => {
+    store = await demoStore(join(dir.path, 'store.db'));
+  });
+
+  afterAll(async () => {
+    await store.close();
+    dir.remove();
+  });
+
+  it('SQLite: the pages of readAll, lean', async () => {
+    const head = await store.headPosition();
+    expect(await expectSameAsReadAll(store, 37)).toBe(head);
+    expect(await store.readAllForProjection({ after: head })).toEqual([]);
+    expect((await store.readAllForProjection({ after: 5, limit: 3 })).map((event) => event.position)).toEqual([6, 7, 8]);
+  });
+
+  it('PostgreSQL: the pages of readAll, lean', async () => {
+    const schema = `lean_${process.pid}_${Date.now().toString(36)}`;
+    const pg = await PostgresEventStore.open({ connectionString: PG_URL, schema });
+    try {
+      const events = await store.readAll({ limit: 10_000 });
+      await pg.importEvents(events, []);
+      expect(await expectSameAsReadAll(pg, 41)).toBe(events.length);
+    } finally {
+      await pg.close();
+      const { Pool } = await import('pg');
+      const admin = new Pool({ connectionString: PG_URL, max: 1 });
+      await admin.query(`DROP SCHEMA IF EXISTS "${schema}" CASCADE`);
+      await admin.end();
+    }
+  });
+});
