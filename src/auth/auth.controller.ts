@@ -7,7 +7,7 @@ import { AuthService, type NewUser } from './auth.service';
 import { type AuthenticatedRequest, CurrentIdentity, LoginRateLimited, Permission } from './decorators';
 import type { Identity } from './identity';
 import { verifyPassword } from './passwords';
-import { COUNTY_ROLES } from './roles';
+import { COUNTY_ROLES, ROLE_PERMISSIONS } from './roles';
 
 @ApiTags('auth 登录与令牌')
 @ApiBearerAuth()
@@ -29,7 +29,8 @@ export class AuthController {
 
   @Get('me') @Permission('session:use') @ApiOperation({ summary: '当前身份 / who am I' })
   me(@CurrentIdentity() identity: Identity) {
-    return identity;
+    // what the identity may do, so that a page can leave out what would only be refused
+    return { ...identity, permissions: [...(ROLE_PERMISSIONS[identity.role] ?? [])].sort() };
   }
 
   @Post('password') @HttpCode(200) @Permission('session:use') @ApiOperation({ summary: '修改密码 / change my password' })

@@ -57,6 +57,9 @@ export async function alertsView(context) {
     return el('div', { class: 'alerts' }, title, section(t('alertsTitle'), notReady('GET /api/alerts, /api/alerts/stream (SSE)')), section(t('deferralsTitle'), notReady('GET/POST /api/deferrals')));
   }
   const byId = new Map(alerts.map((alert) => [alert.alertId, alert]));
+  // a role that may not acknowledge (county staff, auditors) is not offered a form that would only be refused
+  const me = await api('/api/auth/me').catch(() => ({ permissions: [] }));
+  const canAcknowledge = (me.permissions ?? []).includes('alerts:acknowledge');
   const filters = { status: 'open', severity: '', county: '' };
   const liveBadge = el('span', { class: 'live off', dataset: { live: 'connecting' } }, `● ${t('live')}`);
   const listSlot = el('div', { class: 'scroll tall' });
@@ -79,7 +82,7 @@ export async function alertsView(context) {
           { label: `${t('amount')}（${t('wan')}）`, value: (alert) => wan(alert.amount), num: true },
           { label: t('message'), value: (alert) => `${alert.projectName ? `${alert.projectName} · ` : ''}${t('since')} ${date(alert.since)} · ${alert.thresholdDays}/${alert.limitDays} ${t('days')}` },
           { label: t('status'), value: (alert) => t(alert.status) },
-          { label: t('acknowledge'), value: (alert) => ackCell(alert, byId, draw) },
+          { label: t('acknowledge'), value: (alert) => (canAcknowledge || alert.status !== 'open' ? ackCell(alert, byId, draw) : '—') },
         ],
         rows,
         { rowData: (alert) => ({ alert: alert.alertId, status: alert.status }), rowClass: (alert) => `sev-${alert.severity}` },
