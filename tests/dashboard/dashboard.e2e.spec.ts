@@ -223,6 +223,15 @@ test('the slider moves the project registry (paid, progress, status) and the ale
   expect(Object.keys(shown).sort()).toEqual(asOf.projects.map((project: { projectId: string }) => project.projectId).sort());
   for (const project of asOf.projects) expect(shown[project.projectId]).toBe(wan(project.paid));
   expect(Object.keys(shown).some((projectId) => shown[projectId] !== latest[projectId])).toBe(true);
+  // duplicate awards as of that day: enterprises with two projects in one direction registered by then, no more
+  const perAward = new Map<string, number>();
+  for (const project of (await api('/api/projects')).filter((entry: { registeredOn: string }) => entry.registeredOn <= DAY)) {
+    const key = `${project.enterpriseHolderId}|${project.direction}`;
+    perAward.set(key, (perAward.get(key) ?? 0) + 1);
+  }
+  const expectedDuplicates = [...new Set([...perAward].filter(([, count]) => count > 1).map(([key]) => key.split('|')[0]))].sort();
+  const shownDuplicates = [...new Set(await page.$$eval('tr[data-duplicate]', (trs: any[]) => trs.map((tr) => tr.dataset.duplicate)))].sort();
+  expect(shownDuplicates).toEqual(expectedDuplicates);
   // what the projects were paid that day adds up to what the projections say reached enterprises by then
   const balances = await api(`/api/funds/${FUND_ID}/balances?asOf=${DAY}`);
   expect(asOf.projects.reduce((sum: number, project: { paid: string }) => sum + fenOf(project.paid), 0)).toBe(fenOf(balances.atEnterprises));

@@ -146,7 +146,7 @@ const STRINGS = {
   count: ['数量', 'Count'],
   asOfCurrentOnly: ['（该数据为当前状态，不随日期变化）', '(current state; does not follow the date)'],
   projectsAsOfNote: ['已拨付、进度与状态均为该日的数值（按资金事件回放）：截至', 'Paid, progress and status are those of that day (the fund’s events replayed): as of'],
-  duplicatesCurrent: ['（依据当前项目库，不随日期变化）', '(from the current registry; does not follow the date)'],
+  duplicatesAsOf: ['，截至', '; registered by'],
   timeTravel: ['历史回放', 'Time travel'],
   timeTravelNote: ['各页面数字均为该日的状态', 'every view shows that day'],
   alertsAsOfNote: ['截至该日应已触发的预警（按规则回放，只读；确认与实时推送仅在最新日期）', 'The alerts that would have been raised by that day (the rules replayed; read-only: acknowledging and live updates only at the latest date)'],

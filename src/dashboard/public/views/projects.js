@@ -27,18 +27,21 @@ export async function projectsView(context) {
     api('/api/funds'),
     api(`/api/dashboard/funds/${encodeURIComponent(context.fundId)}/projects${query}`),
   ]);
-  const duplicates = duplicateAwards(projects, holders, funds);
+  // as of a date only what was registered by then can be a duplicate, and an enterprise's history stops there
+  const registeredBy = context.asOf ? projects.filter((project) => project.registeredOn <= context.asOf) : projects;
+  const duplicates = duplicateAwards(registeredBy, holders, funds);
   const duplicateIds = new Set(duplicates.flat().map((project) => project.projectId));
   // the fund's registry as of the date: registered by then, paid / progress / status on that day (a fold of the fund's events)
   const current = new Map(projects.map((project) => [project.projectId, project]));
   const inFund = asOf.projects.map((project) => ({ ...current.get(project.projectId), ...project, fundId: context.fundId, countyName: current.get(project.projectId)?.countyName ?? project.countyCode }));
   window.fundtrail.projects = { asOf: asOf.asOf, paid: Object.fromEntries(inFund.map((project) => [project.projectId, project.paid])) };
+  const asOfById = new Map(inFund.map((project) => [project.projectId, project]));
   const history = el('div', { class: 'history' });
   const filter = el('input', { type: 'search', placeholder: t('search'), class: 'filter' });
   const enterpriseName = (project) => holders.get(project.enterpriseHolderId)?.name ?? project.enterpriseHolderId;
   const columns = [
     { label: t('project'), value: (project) => project.name },
-    { label: t('enterprise'), value: (project) => el('a', { href: '#', class: 'enterprise-link', onclick: (event) => { event.preventDefault(); event.stopPropagation(); showHistory(project.enterpriseHolderId, projects, holders, funds, duplicateIds, history, context); } }, enterpriseName(project)) },
+    { label: t('enterprise'), value: (project) => el('a', { href: '#', class: 'enterprise-link', onclick: (event) => { event.preventDefault(); event.stopPropagation(); showHistory(project.enterpriseHolderId, registeredBy, holders, funds, duplicateIds, history, context, asOfById); } }, enterpriseName(project)) },
     { label: t('county'), value: (project) => project.countyName },
     { label: t('direction'), value: (project) => [project.direction, duplicateIds.has(project.projectId) ? el('span', { class: 'badge dup' }, t('duplicate')) : null] },
     { label: t('batch'), value: (project) => String(project.batch), num: true },
@@ -56,7 +59,7 @@ export async function projectsView(context) {
   filter.addEventListener('input', () => tableSlot.replaceChildren(render()));
   const duplicatesSection = section(
     t('duplicatesTitle'),
-    el('p', { class: 'note' }, `${t('duplicatesSource')}${t('duplicatesCurrent')}`),
+    el('p', { class: 'note', dataset: { duplicatesAsOf: context.asOf ?? '' } }, `${t('duplicatesSource')}${context.asOf ? `${t('duplicatesAsOf')} ${date(context.asOf)}` : ''}`),
     table(
       [
         { label: t('enterprise'), value: (group) => enterpriseName(group[0]) },
@@ -79,15 +82,20 @@ export async function projectsView(context) {
   );
 }
 
-async function showHistory(enterpriseHolderId, projects, holders, funds, duplicateIds, slot, context) {
+async function showHistory(enterpriseHolderId, projects, holders, funds, duplicateIds, slot, context, asOfById) {
   try {
     const enterprise = holders.get(enterpriseHolderId);
-    const own = projects.filter((project) => project.enterpriseHolderId === enterpriseHolderId);
+    // as of a date: paid, progress and status of the fund's projects on that day (the registry's replay)
+    const own = projects.filter((project) => project.enterpriseHolderId === enterpriseHolderId).map((project) => ({ ...project, ...(context.asOf ? asOfById.get(project.projectId) ?? {} : {}) }));
     const fundName = new Map(funds.map((fund) => [fund.fundId, fund.name]));
     const payouts = [];
     for (const fundId of new Set(own.map((project) => project.fundId))) {
       const events = await fundEvents(fundId);
-      for (const event of events) if (event.type === 'PayoutMade' && event.data.enterpriseHolderId === enterpriseHolderId) payouts.push({ ...event, fundId });
+      for (const event of events) {
+        if (event.type !== 'PayoutMade' || event.data.enterpriseHolderId !== enterpriseHolderId) continue;
+        if (context.asOf && event.metadata.occurredAt > context.asOf) continue;
+        payouts.push({ ...event, fundId });
+      }
     }
     slot.replaceChildren(
       section(
