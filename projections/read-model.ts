@@ -10,11 +10,7 @@
  * the configuration; the DDL is generated from the same specs so that any DataSource can be handed to
  * `rebuildAll` without our entities registered in it.
  */
-import { existsSync } from 'node:fs';
-import { join } from 'node:path';
-import { Worker } from 'node:worker_threads';
 import type Database from 'better-sqlite3';
-import type { WriterOperation, WriterReply } from './read-model-writer';
 import { DataSource, EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
 
 export type ColumnType = 'text' | 'int' | 'bigint';
@@ -109,24 +105,14 @@ export class ReadModel {
     return sql.replace(/\?/g, () => `$${++index}`);
   }
 
-  /** Rows of a query with `?` placeholders; numbers come back as numbers on both engines. Reads its own writes (waits for the writer thread). */
+  /** Rows of a query with `?` placeholders; numbers come back as numbers on both engines. */
   async all<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
-    if (this.writer) await this.writesCommitted();
-    return this.allCommitted<T>(sql, params);
-  }
-
-  /**
-   * Like `all`, but without waiting for batches still being written by the writer thread: for a caller that
-   * knows the rows it reads are not in them (MoneyWorker.prepare, through `commitSequence`/`committedSequence`).
-   */
-  async allCommitted<T = Row>(sql: string, params: unknown[] = []): Promise<T[]> {
     if (this.kind === 'sqlite') return this.prepare(this.resolve(sql)).all(...params) as T[];
     const rows = (await this.dataSource.query(this.pgSql(this.resolve(sql)), params)) as Row[];
     return rows.map(numbersOf) as T[];
   }
 
   async exec(sql: string): Promise<void> {
-    if (this.writer) await this.writesCommitted();
     if (this.kind === 'sqlite') this.sqlite.exec(sql);
     else await this.dataSource.query(sql);
   }
@@ -223,140 +209,6 @@ export class ReadModel {
     }
   }
 
-  // ---- the writer thread of a long SQLite catch-up ----
-
-  private writer?: Worker;
-  private closing?: Worker;
-  private writerError?: Error;
-  /** Batches handed to `commit` (numbered from 1), and the last one known to be in the tables. */
-  private posted = 0;
-  private acknowledged = 0;
-  private readonly waiting: Array<{ seq: number; resolve: () => void; reject: (error: Error) => void }> = [];
-  private readonly updateFillers = new Map<string, RowFiller>();
-
-  /** The number of the batch being (or last) handed to `commit`: a flush can note it to know when its rows are readable. */
-  get commitSequence(): number {
-    return this.posted;
-  }
-
-  /** Batches up to this number are committed (readable through `allCommitted`). */
-  get committedSequence(): number {
-    return this.writer ? this.acknowledged : this.posted;
-  }
-
-  /**
-   * SQLite, a long catch-up: from now on `commit` hands each batch, as SQL texts and flat value arrays, to a writer
-   * thread with its own connection, which runs it in one transaction (rows and checkpoint together, as in-thread),
-   * so that SQLite's inserts and commits run on another core than the read and the fold. `commit` returns once the
-   * batch is handed over, waiting while WRITER_IN_FLIGHT batches are still unwritten (memory stays bounded); `all`
-   * and `exec` wait for every batch handed over (a query reads its own writes). Returns false (nothing changes) on
-   * PostgreSQL, on an in-memory database, or when the compiled writer script is not found (ts-node/ts-jest
-   * without a compiled dist/).
-   */
-  startWriter(): boolean {
-    if (this.writer || this.kind !== 'sqlite' || !this.sqlite.open || this.sqlite.memory) return Boolean(this.writer);
-    const script = writerScript();
-    if (!script) return false;
-    const walAutocheckpoint = Number(this.sqlite.pragma('wal_autocheckpoint', { simple: true }));
-    const worker = new Worker(script, { workerData: { filename: this.sqlite.name, walAutocheckpoint } });
-    this.writer = worker;
-    this.writerError = undefined;
-    this.acknowledged = this.posted;
-    worker.on('message', (reply: WriterReply) => {
-      if ('closed' in reply) return;
-      if (reply.error !== undefined && !this.writerError) this.writerError = new Error(`read model writer thread: ${reply.error}`);
-      if (reply.error === undefined) this.acknowledged = reply.seq;
-      this.settle();
-    });
-    worker.on('error', (error) => {
-      this.writerError ??= error;
-      this.settle();
-    });
-    worker.on('exit', (code) => {
-      if (this.writer === worker && (this.closing !== worker || code !== 0)) this.writerError ??= new Error(`read model writer thread exited (${code})`);
-      this.settle();
-    });
-    return true;
-  }
-
-  /** Waits for every batch handed over, then stops the writer thread; throws the first write error, if any. */
-  async stopWriter(): Promise<void> {
-    const worker = this.writer;
-    if (!worker) return;
-    try {
-      await this.writesCommitted().catch(() => undefined);
-      this.closing = worker;
-      await new Promise<void>((resolve) => {
-        worker.once('exit', () => resolve());
-        worker.postMessage({ close: true });
-      });
-    } finally {
-      this.writer = undefined;
-      this.closing = undefined;
-      this.posted = Math.max(this.posted, this.acknowledged);
-      this.acknowledged = this.posted;
-    }
-    const error = this.writerError;
-    this.writerError = undefined;
-    if (error) throw error;
-  }
-
-  /** Resolves when batch `seq` (default: every batch handed over) is committed by the writer thread. */
-  writesCommitted(seq = this.posted): Promise<void> {
-    if (this.writerError) return Promise.reject(this.writerError);
-    if (!this.writer || this.acknowledged >= seq) return Promise.resolve();
-    return new Promise((resolve, reject) => this.waiting.push({ seq, resolve, reject }));
-  }
-
-  /** Settles the waits that can be, in the order they were made. */
-  private settle(): void {
-    const pending = this.waiting.splice(0);
-    for (const entry of pending) {
-      if (this.writerError) entry.reject(this.writerError);
-      else if (this.acknowledged >= entry.seq) entry.resolve();
-      else this.waiting.push(entry);
-    }
-  }
-
-  /** Hands one batch to the writer thread (after at most WRITER_IN_FLIGHT - 1 others still unwritten). */
-  private async post(worker: Worker, operations: Operation[]): Promise<void> {
-    const seq = this.posted;
-    const messages: WriterOperation[] = [];
-    for (const operation of operations) {
-      if (operation.op === 'run') {
-        messages.push({ sqlOne: this.resolve(operation.sql), perStatement: 1, width: operation.params.length, count: 1, values: operation.params });
-        continue;
-      }
-      if (operation.op === 'update') {
-        const names = [...operation.set, ...operation.key];
-        const id = `${operation.table.name}|${names.join(',')}`;
-        let fill = this.updateFillers.get(id);
-        if (!fill) this.updateFillers.set(id, (fill = rowFillerOf({ name: id, columns: names.map((name) => ({ name, type: 'text' })), primary: [], indexes: [] })));
-        const values: unknown[] = new Array(operation.rows.length * names.length);
-        fill(operation.rows, 0, operation.rows.length, values);
-        const sql = `UPDATE ${this.t(operation.table.name)} SET ${operation.set.map((name) => `"${name}" = ?`).join(', ')} WHERE ${operation.key.map((name) => `"${name}" = ?`).join(' AND ')}`;
-        messages.push({ sqlOne: sql, perStatement: 1, width: names.length, count: operation.rows.length, values });
-        continue;
-      }
-      const { table, rows } = operation;
-      const width = table.columns.length;
-      const upsert = operation.op === 'upsert';
-      const perStatement = Math.max(1, Math.min(SQLITE_ROWS_PER_STATEMENT, Math.floor(SQLITE_PARAMETERS_MAX / width)));
-      const values: unknown[] = new Array(rows.length * width);
-      rowFillerOf(table)(rows, 0, rows.length, values);
-      messages.push({
-        sqlOne: insertSql(this, table, upsert, 1),
-        ...(rows.length >= perStatement ? { sqlMany: insertSql(this, table, upsert, perStatement) } : {}),
-        perStatement,
-        width,
-        count: rows.length,
-        values,
-      });
-    }
-    await this.writesCommitted(seq - WRITER_IN_FLIGHT);
-    worker.postMessage({ seq, operations: messages });
-  }
-
   /**
    * Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction through
    * cached prepared statements: inserts 100 rows a statement (insertRows), updates one row a statement with
@@ -364,7 +216,6 @@ export class ReadModel {
    * rows whose parameters are column arrays zipped by unnest(), in one transaction.
    */
   async commit(work: (batch: WriteBatch) => void): Promise<void> {
-    this.posted++;
     const operations: Operation[] = [];
     work({
       upsert: (table, rows) => {
@@ -378,7 +229,6 @@ export class ReadModel {
       },
       run: (sql, params) => operations.push({ op: 'run', sql, params }),
     });
-    if (this.writer) return this.post(this.writer, operations);
     if (this.kind === 'sqlite') {
       const transaction = this.sqlite.transaction(() => {
         for (const operation of operations) {
@@ -425,22 +275,6 @@ export class ReadModel {
       await runner.release();
     }
   }
-}
-
-/** Batches handed to the writer thread and not yet committed, at most (the memory of a catch-up stays flat). */
-const WRITER_IN_FLIGHT = 1;
-
-/**
- * The compiled writer script: beside this file when it runs compiled (dist/projections), else (this file run by
- * ts-jest or ts-node) the copy `tsc` put in dist/; undefined when there is none (then writes stay in-thread).
- */
-function writerScript(): string | undefined {
-  if (__filename.endsWith('.js')) {
-    const beside = join(__dirname, 'read-model-writer.js');
-    return existsSync(beside) ? beside : undefined;
-  }
-  const compiled = join(__dirname, '..', 'dist', 'projections', 'read-model-writer.js');
-  return existsSync(compiled) ? compiled : undefined;
 }
 
 /** WAL pages between automatic checkpoints during a long catch-up (SQLite; 4 KB pages: 64 MB). */

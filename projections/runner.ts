@@ -36,11 +36,6 @@ export const REBUILD_BATCH_SIZE = Number(process.env.FUNDTRAIL_REBUILD_BATCH ?? 
 const FEEDER_WAIT_MS = 10_000;
 /** A catch-up of at least this many events uses REBUILD_BATCH_SIZE. */
 const LARGE_CATCH_UP = 100_000;
-/**
- * A catch-up of at least this many events on a SQLite read model writes through a writer thread (ReadModel.startWriter):
- * the read and the fold on this thread, SQLite's inserts and commits on another core.
- */
-export const WRITER_THREAD_FROM = Number(process.env.FUNDTRAIL_WRITER_THREAD_FROM ?? LARGE_CATCH_UP);
 
 export interface CatchUpOptions {
   /** Stop after this position (default: the head when the call starts). */
@@ -53,8 +48,6 @@ export interface CatchUpOptions {
   onProgress?(done: number, total: number): void;
   /** Called after every committed batch (tests use it to die in the middle). */
   onBatchCommitted?(position: number): void;
-  /** Events behind from which a SQLite read model is written by a writer thread (default WRITER_THREAD_FROM; Infinity: never). */
-  writerThreadFrom?: number;
 }
 
 export interface ProjectionLag {
@@ -210,8 +203,6 @@ export class ProjectionRunner {
     let folded = 0;
     let foldedUntil = from;
     const restoreCheckpoints = total >= LARGE_CATCH_UP ? this.db.deferCheckpoints() : undefined;
-    // a batch handed to the writer thread is reported (onBatchCommitted, onProgress) once it is committed there
-    const writing = total > 0 && total >= (options.writerThreadFrom ?? WRITER_THREAD_FROM) && this.db.startWriter();
     try {
       while (from < until) {
         const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
@@ -227,34 +218,20 @@ export class ProjectionRunner {
           read += folded;
           folded = 0;
           from = foldedUntil;
-          const position = from;
-          const report = () => {
-            options.onBatchCommitted?.(position);
-            options.onProgress?.(Math.min(total, position - (until - total)), total);
-          };
-          if (writing) this.db.writesCommitted(this.db.commitSequence).then(report, () => undefined);
-          else report();
+          options.onBatchCommitted?.(from);
+          options.onProgress?.(Math.min(total, from - (until - total)), total);
         }
         if (done) break;
       }
-      // every batch is in the tables before anything else reads them (and a write error surfaces here)
-      if (writing) await this.db.stopWriter();
     } catch (error) {
-      if (writing) await this.db.stopWriter().catch(() => undefined);
-      // the in-memory state of the workers may be half-way through a batch (or past a batch the writer thread
-      // failed to write): forget it, reload checkpoints and state from the tables
+      // the in-memory state of the workers may be half-way through a batch: forget it, reload from the tables
       this.workers.clear();
       this.folding = [];
-      if (writing) {
-        const stored = await this.readCheckpoints();
-        for (const projection of fed) this.checkpoints.set(projection.name, stored.get(projection.name) ?? 0);
-      }
       this.lastError = error as Error;
       throw error;
     } finally {
       restoreCheckpoints?.();
     }
-
     if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
       await this.db.createIndexes(this.allTables);

@@ -221,12 +221,8 @@ export class MoneyFold {
     return level !== null && TERMINAL_LEVELS.has(level);
   }
 
-  /**
-   * After a commit: forget the lots of terminal places (enterprises, the pool), whose money seldom moves again.
-   * `forgotten` sees each place dropped, with its entry (the money projection keeps them while the batch is being
-   * written by a writer thread, the tables not having them yet).
-   */
-  committed(forgotten?: (key: string, entry: { lots: Lot[]; complete: boolean; level: string | null }) => void): void {
+  /** After a commit: forget the lots of terminal places (enterprises, the pool), whose money seldom moves again. */
+  committed(): void {
     this.commits++;
     this.dirtyLots.clear();
     this.newLots.clear();
@@ -237,13 +233,9 @@ export class MoneyFold {
       // empty places (a transfer received, a holder that sent everything on) are forgotten: memory stays bounded
       if (entry.lots.length === 0 && entry.complete) {
         this.places.delete(key);
-        forgotten?.(key, entry);
         continue;
       }
-      if (this.isTerminal(entry.level)) {
-        this.places.delete(key);
-        forgotten?.(key, entry);
-      }
+      if (this.isTerminal(entry.level)) this.places.delete(key);
     }
   }
 

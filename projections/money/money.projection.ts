@@ -57,69 +57,17 @@ class MoneyWorker implements ProjectionWorker {
     readonly fold: MoneyFold,
   ) {}
 
-  /**
-   * The places whose lots changed in batches handed to the read model and maybe not committed yet (a writer thread:
-   * ReadModel.startWriter), by batch number: a place among them is read back only once that batch is committed;
-   * any other place is read at once, the writer thread going on. At most the batches in flight (two).
-   */
-  private unwritten: Array<{ seq: number; places: Set<string> }> = [];
-  /**
-   * The places the fold forgot after a batch still being written (terminal holders are forgotten after every
-   * batch), with their open lots as that batch leaves them: what reading them back after its commit would give.
-   */
-  private forgotten: Array<{ seq: number; places: Map<string, { lots: Lot[]; complete: boolean }> }> = [];
-
   async prepare(events: readonly ProjectionEvent[]): Promise<void> {
-    const places = this.fold.placesToLoad(events);
-    if (places.length === 0) return;
-    const committed = this.db.committedSequence;
-    if (this.unwritten.length > 0) {
-      this.unwritten = this.unwritten.filter((entry) => entry.seq > committed);
-      this.forgotten = this.forgotten.filter((entry) => entry.seq > committed);
-    }
-    let waitFor = 0;
-    const loads: Array<{ place: (typeof places)[number]; known?: Lot[]; added: Lot[] }> = [];
-    for (const place of places) {
-      const key = `${place.fundId}|${place.kind}|${place.id}`;
-      // Batches still being written that forgot the place, newest first: a complete entry is its open lots as that
-      // batch left them (whatever older batches did); an incomplete one holds only the lots that batch added
-      // (nothing is taken from an incomplete place), to add to what the place held before.
-      const added: Lot[] = [];
-      let known: Lot[] | undefined;
-      for (let index = this.forgotten.length - 1; index >= 0 && !known; index--) {
-        const entry = this.forgotten[index].places.get(key);
-        if (!entry) continue;
-        if (entry.complete) known = entry.lots;
-        else added.push(...entry.lots);
-      }
-      if (!known && added.length === 0) {
-        // not forgotten by a batch in flight, so not changed by one either (a changed place stays in memory until
-        // a commit forgets it); this check only guards that rule
-        for (const entry of this.unwritten) if (entry.seq > waitFor && entry.places.has(key)) waitFor = entry.seq;
-      }
-      loads.push({ place, known, added });
-    }
-    if (waitFor > 0) await this.db.writesCommitted(waitFor);
-    for (const { place, known, added } of loads) {
-      let lots: Lot[];
-      if (known) lots = known.map(copyLot);
-      else {
-        // INDEXED BY: during a rebuild the tables have no statistics yet, and SQLite then preferred a scan of the
-        // fund's whole range of the clustered key over the partial index of open lots (8% of a 1M rebuild in the profile)
-        const rows = await this.db.allCommitted<Lot>(`SELECT * FROM {pj_flow}${this.db.kind === 'sqlite' ? ' INDEXED BY pj_flow_open' : ''} WHERE fund_id = ? AND to_kind = ? AND to_id = ? AND remaining_fen > 0`, [
-          place.fundId,
-          place.kind,
-          place.id,
-        ]);
-        lots = rows.map(lotOf);
-      }
-      if (added.length > 0) {
-        // the tables may or may not have the added lots yet (their batch is being written): by id, once each
-        const ids = new Set(lots.map((lot) => lot.id));
-        for (const lot of added) if (!ids.has(lot.id)) lots.push(copyLot(lot));
-      }
+    for (const place of this.fold.placesToLoad(events)) {
+      // INDEXED BY: during a rebuild the tables have no statistics yet, and SQLite then preferred a scan of the
+      // fund's whole range of the clustered key over the partial index of open lots (8% of a 1M rebuild in the profile)
+      const rows = await this.db.all<Lot>(`SELECT * FROM {pj_flow}${this.db.kind === 'sqlite' ? ' INDEXED BY pj_flow_open' : ''} WHERE fund_id = ? AND to_kind = ? AND to_id = ? AND remaining_fen > 0`, [
+        place.fundId,
+        place.kind,
+        place.id,
+      ]);
       const level = place.kind === 'holder' ? (this.fold.holders.get(place.id)?.level ?? null) : null;
-      this.fold.loadPlace(place.key, lots, level);
+      this.fold.loadPlace(place.key, rows.map(lotOf), level);
     }
   }
 
@@ -150,29 +98,11 @@ class MoneyWorker implements ProjectionWorker {
     const taken: Lot[] = [];
     for (const lot of this.fold.dirtyLots) if (!this.fold.newLots.has(lot)) taken.push(lot);
     batch.update(FLOW_TABLE, LOT_CHANGES, FLOW_KEY, taken);
-    if (this.db.committedSequence < this.db.commitSequence) {
-      const places = new Set<string>();
-      for (const lot of this.fold.dirtyLots) places.add(`${lot.fund_id}|${lot.to_kind}|${lot.to_id}`);
-      this.unwritten.push({ seq: this.db.commitSequence, places });
-    }
   }
 
   committed(): void {
-    if (this.db.committedSequence >= this.db.commitSequence) {
-      this.fold.committed();
-      return;
-    }
-    const places = new Map<string, { lots: Lot[]; complete: boolean }>();
-    this.fold.committed((key, entry) => places.set(key, { lots: entry.lots, complete: entry.complete }));
-    this.forgotten.push({ seq: this.db.commitSequence, places });
+    this.fold.committed();
   }
-}
-
-const FLOW_COLUMNS = FLOW_TABLE.columns.map((column) => column.name);
-function copyLot(lot: Lot): Lot {
-  const copy: Record<string, unknown> = {};
-  for (const name of FLOW_COLUMNS) copy[name] = (lot as unknown as Record<string, unknown>)[name] ?? null;
-  return copy as unknown as Lot;
 }
 
 function byFlowKey(a: Lot, b: Lot): number {
