@@ -5,6 +5,7 @@ import { formatWan, formatYuanGrouped, fundStreamId } from '../domain';
 import { ProgressBar } from '../shared/progress';
 import { printJsonOrTable, renderTable, withRuntime } from './cli-runtime';
 import { summarizeFund } from '../ledger/ledger.queries';
+import { present } from '../shared/present';
 
 export function registerLedgerCommands(program: Command): void {
   program
@@ -41,7 +42,7 @@ export function registerLedgerCommands(program: Command): void {
       withRuntime(async (runtime) => {
         await runtime.catalog.catchUp();
         const funds = [...runtime.catalog.funds.values()];
-        printJsonOrTable(Boolean(options.json), funds, () =>
+        printJsonOrTable(Boolean(options.json), present(funds), () =>
           renderTable(
             ['资金 fund', '名称 name', '年度 year', '预算(万元) budget'],
             funds.map((fund) => [fund.fundId, fund.name, fund.fiscalYear, formatWan(fund.budgetFen)]),

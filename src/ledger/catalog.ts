@@ -48,7 +48,10 @@ export class Catalog {
   catchUp(): Promise<void> {
     return this.lock.run('catalog', async () => {
       for (;;) {
-        const batch = await this.store.readAll({ after: this.position, limit: CATCH_UP_BATCH });
+        // the lean read where the store has one: no hashes, of the metadata only the business date
+        const batch = this.store.readAllForProjection
+          ? await this.store.readAllForProjection({ after: this.position, limit: CATCH_UP_BATCH })
+          : await this.store.readAll({ after: this.position, limit: CATCH_UP_BATCH });
         for (const event of batch) {
           this.apply(event.type, event.data as Record<string, unknown>, event.metadata.occurredAt, event.streamId);
           this.position = event.position;
