@@ -1,4 +1,5 @@
 /** Request bodies of the ledger's API: amounts are decimal strings of 元, dates "YYYY-MM-DD". */
+import { applyDecorators } from '@nestjs/common';
 import { ApiProperty, ApiPropertyOptional } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import {
@@ -23,6 +24,11 @@ const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]{0,79}$/;
 const ID_MESSAGE = 'id: 1–80 letters, digits, . _ : - / 编号只能包含字母、数字和 . _ : -';
 const TEXT_MAX = 200;
 const NOTE_MAX = 2_000;
+
+/** The fields every body repeats, each with its OpenAPI description and its validation in one place. */
+const Id = () => applyDecorators(ApiProperty(), Matches(ID_PATTERN, { message: ID_MESSAGE }));
+const OptionalId = () => applyDecorators(ApiPropertyOptional(), IsOptional(), Matches(ID_PATTERN, { message: ID_MESSAGE }));
+const OptionalText = () => applyDecorators(ApiPropertyOptional(), IsOptional(), IsString(), MaxLength(TEXT_MAX));
 /** The most payouts one batch may carry. */
 export const BATCH_SIZE_MAX = 500;
 
@@ -55,7 +61,7 @@ export class AppropriateFundDto {
   fundId?: string;
   @ApiProperty({ example: '2022年工业高质量发展专项资金' }) @IsString() @IsNotEmpty() @MaxLength(TEXT_MAX)
   name: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   nameEn?: string;
   @ApiProperty({ example: 2022 }) @IsInt() @Min(1990) @Max(2100)
   fiscalYear: number;
@@ -65,12 +71,12 @@ export class AppropriateFundDto {
   cityFinanceHolderId: string;
   @ApiProperty({ example: '2022-03-01' }) @IsBusinessDate()
   occurredAt: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
 }
 
 export class IssueAllocationDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   allocationId?: string;
   @ApiProperty({ example: '呼财工指〔2022〕28号' }) @IsString() @IsNotEmpty() @MaxLength(TEXT_MAX)
   document: string;
@@ -83,19 +89,19 @@ export class IssueAllocationDto {
 }
 
 export class SendTransferDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   transferId?: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   fromHolderId: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   toHolderId: string;
   @ApiProperty({ example: '3000000.00' }) @IsYuan()
   amount: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   projectId?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   allocationId?: string;
   @ApiProperty({ example: '2022-07-01' }) @IsBusinessDate()
   occurredAt: string;
@@ -107,23 +113,23 @@ export class ReceiveTransferDto {
 }
 
 export class PayoutItemDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   payoutId?: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   fromHolderId: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   projectId: string;
   @ApiProperty({ example: '300000.00' }) @IsYuan()
   amount: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   allocationId?: string;
 }
 
 /** One payout (`items` with one entry) or a batch: all of it or none of it. */
 export class MakePayoutsDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   batchId?: string;
   @ApiProperty({ type: [PayoutItemDto] })
   @ArrayMinSize(1, { message: 'items: 至少一笔 / at least one payout' })
@@ -136,11 +142,11 @@ export class MakePayoutsDto {
 }
 
 export class ReturnFundsDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   returnId?: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   fromHolderId: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   toHolderId: string;
   @ApiProperty({ example: '18046500.00' }) @IsYuan()
   amount: string;
@@ -148,37 +154,37 @@ export class ReturnFundsDto {
   kind: 'return' | 'clawback' | 'sweep';
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(NOTE_MAX)
   reason: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
   @ApiProperty() @IsBusinessDate()
   occurredAt: string;
 }
 
 export class ReverseEventDto {
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   reversalId?: string;
   @ApiProperty({ description: 'eventId of the event to reverse (冲正)' }) @IsString() @IsNotEmpty() @MaxLength(80)
   eventId: string;
   @ApiProperty() @IsString() @IsNotEmpty() @MaxLength(NOTE_MAX)
   reason: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
   @ApiProperty() @IsBusinessDate()
   occurredAt: string;
 }
 
 export class RegisterProjectDto {
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   fundId: string;
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   projectId?: string;
   @ApiProperty({ example: '智能模块化预装式变电站' }) @IsString() @IsNotEmpty() @MaxLength(TEXT_MAX)
   name: string;
-  @ApiProperty() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @Id()
   enterpriseHolderId: string;
   @ApiPropertyOptional({ type: CountyDto }) @IsOptional() @IsObject({ message: 'county: 必须是对象 {code, name} / must be an object {code, name}' }) @ValidateNested() @Type(() => CountyDto)
   county?: CountyDto;
-  @ApiPropertyOptional() @IsOptional() @Matches(ID_PATTERN, { message: ID_MESSAGE })
+  @OptionalId()
   parkHolderId?: string;
   @ApiProperty({ example: '技术装备首台（套）、关键零部件首批次' }) @IsString() @IsNotEmpty() @MaxLength(TEXT_MAX)
   direction: string;
@@ -190,7 +196,7 @@ export class RegisterProjectDto {
   approvedAmount: string;
   @ApiProperty() @IsBusinessDate()
   occurredAt: string;
-  @ApiPropertyOptional() @IsOptional() @IsString() @MaxLength(TEXT_MAX)
+  @OptionalText()
   document?: string;
 }
 
