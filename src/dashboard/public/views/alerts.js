@@ -48,6 +48,23 @@ export function followStream(path, onEvent, onOpen) {
   return () => controller.abort();
 }
 
+/** The columns the live inbox and the as-of list share. */
+function alertColumns() {
+  return [
+    { label: t('raisedOn'), value: (alert) => date(alert.crossedOn) },
+    { label: t('severity'), value: (alert) => el('span', { class: `badge sev-${alert.severity}` }, pick(alert.severityName) || severityName(alert.severity)) },
+    { label: t('holder'), value: (alert) => `${alert.countyName ? `${alert.countyName} · ` : ''}${alert.holderName}` },
+    { label: t('level'), value: (alert) => pick(alert.levelName) || levelName(alert.level) },
+    { label: `${t('amount')}（${t('wan')}）`, value: (alert) => wan(alert.amount), num: true },
+    { label: t('message'), value: (alert) => `${alert.projectName ? `${alert.projectName} · ` : ''}${t('since')} ${date(alert.since)} · ${alert.thresholdDays}/${alert.limitDays} ${t('days')}` },
+  ];
+}
+
+/** Whether an alert passes the inbox's filters; `statusOf` gives its status on the day shown. */
+function shown(alert, filters, statusOf) {
+  return (!filters.status || statusOf(alert) === filters.status) && (!filters.severity || alert.severity === filters.severity) && (!filters.county || alert.countyCode === filters.county);
+}
+
 export async function alertsView(context) {
   if (context.asOf) return alertsAsOfView(context);
   const fundId = context.fundId;
@@ -68,19 +85,12 @@ export async function alertsView(context) {
   const counties = [...new Map(alerts.filter((alert) => alert.countyCode).map((alert) => [alert.countyCode, alert.countyName])).entries()];
   const draw = () => {
     const rows = [...byId.values()]
-      .filter((alert) => !filters.status || alert.status === filters.status)
-      .filter((alert) => !filters.severity || alert.severity === filters.severity)
-      .filter((alert) => !filters.county || alert.countyCode === filters.county)
+      .filter((alert) => shown(alert, filters, (entry) => entry.status))
       .sort((a, b) => (b.crossedOn ?? '').localeCompare(a.crossedOn ?? ''));
     listSlot.replaceChildren(
       table(
         [
-          { label: t('raisedOn'), value: (alert) => date(alert.crossedOn) },
-          { label: t('severity'), value: (alert) => el('span', { class: `badge sev-${alert.severity}` }, pick(alert.severityName) || severityName(alert.severity)) },
-          { label: t('holder'), value: (alert) => `${alert.countyName ? `${alert.countyName} · ` : ''}${alert.holderName}` },
-          { label: t('level'), value: (alert) => pick(alert.levelName) || levelName(alert.level) },
-          { label: `${t('amount')}（${t('wan')}）`, value: (alert) => wan(alert.amount), num: true },
-          { label: t('message'), value: (alert) => `${alert.projectName ? `${alert.projectName} · ` : ''}${t('since')} ${date(alert.since)} · ${alert.thresholdDays}/${alert.limitDays} ${t('days')}` },
+          ...alertColumns(),
           { label: t('status'), value: (alert) => t(alert.status) },
           { label: t('acknowledge'), value: (alert) => (canAcknowledge || alert.status !== 'open' ? ackCell(alert, byId, draw) : '—') },
         ],
@@ -139,19 +149,12 @@ async function alertsAsOfView(context) {
   const counties = [...new Map(alerts.filter((alert) => alert.countyCode).map((alert) => [alert.countyCode, alert.countyName])).entries()];
   const draw = () => {
     const rows = alerts
-      .filter((alert) => !filters.status || statusOn(alert) === filters.status)
-      .filter((alert) => !filters.severity || alert.severity === filters.severity)
-      .filter((alert) => !filters.county || alert.countyCode === filters.county)
+      .filter((alert) => shown(alert, filters, statusOn))
       .sort((a, b) => (b.crossedOn ?? '').localeCompare(a.crossedOn ?? '') || a.alertId.localeCompare(b.alertId));
     listSlot.replaceChildren(
       table(
         [
-          { label: t('raisedOn'), value: (alert) => date(alert.crossedOn) },
-          { label: t('severity'), value: (alert) => el('span', { class: `badge sev-${alert.severity}` }, pick(alert.severityName) || severityName(alert.severity)) },
-          { label: t('holder'), value: (alert) => `${alert.countyName ? `${alert.countyName} · ` : ''}${alert.holderName}` },
-          { label: t('level'), value: (alert) => pick(alert.levelName) || levelName(alert.level) },
-          { label: `${t('amount')}（${t('wan')}）`, value: (alert) => wan(alert.amount), num: true },
-          { label: t('message'), value: (alert) => `${alert.projectName ? `${alert.projectName} · ` : ''}${t('since')} ${date(alert.since)} · ${alert.thresholdDays}/${alert.limitDays} ${t('days')}` },
+          ...alertColumns(),
           { label: t('status'), value: (alert) => (statusOn(alert) === 'resolved' ? `${t('resolved')}（${t('resolvedBy')} ${date(alert.resolvedOn)}）` : t('open')) },
         ],
         rows,
