@@ -445,7 +445,8 @@ export const TRANSFERS_OUT_MAX = 200;
 // ---------------------------------------------------------------------------------------------
 // execution
 
-interface FlowGroup {
+/** A group of flows between places that are not enterprises' payouts: what allocation, sweeps and arrival need. */
+interface MoveGroup {
   event_type: string;
   reversed_type: string | null;
   from_kind: string;
@@ -454,27 +455,56 @@ interface FlowGroup {
   to_kind: string;
   to_level: string | null;
   to_county: string | null;
-  allocation_id: string | null;
-  direction: string | null;
-  county_code: string | null;
-  month: string;
   fen: number;
 }
 
 export type ExecutionBase = 'budget' | 'allocated';
 
-export async function executionQuery(db: ReadModel, fundId: string, cut: Cut = {}, base: ExecutionBase = 'budget') {
-  const fund = await requireFund(db, fundId, cut);
+/** Money into an enterprise / out of one (null-safe: a holder without a level is not an enterprise). */
+const INTO_ENTERPRISE = "to_kind = 'holder' AND COALESCE(to_level, '') = 'enterprise'";
+const OUT_OF_ENTERPRISE = "from_kind = 'holder' AND COALESCE(from_level, '') = 'enterprise'";
+/** The event types whose flows (or whose reversals' flows) make allocated, swept and arrival figures. */
+const MOVE_TYPES = "('AllocationIssued', 'FundsReturned', 'TransferSent', 'TransferReceived')";
+
+/**
+ * Why two narrow queries and not one GROUP BY of every flow by all twelve columns the figures use (what this was):
+ * that grouped a fund's ~4,700 flows into ~2,100 groups of 13 columns, 28 ms of a 33 ms answer at 1M events (the
+ * sort of wide keys, then a JS object per group). Each figure only needs some columns:
+ *  - paid to enterprises, by county, direction, allocation document and month: four one-column sums, each from
+ *    the same materialized list of signed payout pieces (~3,800 rows, 5 columns; ~40 groups in all);
+ *  - allocated, swept and arrival: the flows of four event types (~850 rows) by their from/to columns (~80 groups).
+ * Same integer sums, so byte-identical answers (checked on 20 funds × 3 cuts at 1M events); execution p50 at 1M
+ * events 21–30 → 11–18 ms on this 2-core machine (busy with a rebuild beside it).
+ */
+async function paidAndMoves(db: ReadModel, fundId: string, cut: Cut) {
   const where = cutWhere(cut);
-  const groups = (
-    await db.all<FlowGroup>(
-      `SELECT event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county, allocation_id, direction, county_code,
-              substr(occurred_at, 1, 7) AS month, SUM(amount_fen) AS fen
-         FROM {pj_flow} WHERE fund_id = ?${where.sql}
-        GROUP BY event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county, allocation_id, direction, county_code, substr(occurred_at, 1, 7)`,
+  const paid = (
+    await db.all<{ dim: 'county' | 'direction' | 'allocation' | 'month'; code: string | null; fen: number }>(
+      `WITH paid AS MATERIALIZED (
+         SELECT county_code, direction, allocation_id, substr(occurred_at, 1, 7) AS month,
+                CASE WHEN ${INTO_ENTERPRISE} THEN amount_fen ELSE -amount_fen END AS fen
+           FROM {pj_flow} WHERE fund_id = ? AND (${INTO_ENTERPRISE}) <> (${OUT_OF_ENTERPRISE})${where.sql})
+       SELECT 'county' AS dim, county_code AS code, SUM(fen) AS fen FROM paid GROUP BY county_code
+       UNION ALL SELECT 'direction', direction, SUM(fen) FROM paid GROUP BY direction
+       UNION ALL SELECT 'allocation', allocation_id, SUM(fen) FROM paid GROUP BY allocation_id
+       UNION ALL SELECT 'month', month, SUM(fen) FROM paid GROUP BY month`,
       [fundId, ...where.params],
     )
   ).map((row) => ({ ...row, fen: Number(row.fen) }));
+  const moves = (
+    await db.all<MoveGroup>(
+      `SELECT event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county, SUM(amount_fen) AS fen
+         FROM {pj_flow} WHERE fund_id = ? AND (event_type IN ${MOVE_TYPES} OR reversed_type IN ${MOVE_TYPES})${where.sql}
+        GROUP BY event_type, reversed_type, from_kind, from_level, from_county, to_kind, to_level, to_county`,
+      [fundId, ...where.params],
+    )
+  ).map((row) => ({ ...row, fen: Number(row.fen) }));
+  return { paid, moves };
+}
+
+export async function executionQuery(db: ReadModel, fundId: string, cut: Cut = {}, base: ExecutionBase = 'budget') {
+  const fund = await requireFund(db, fundId, cut);
+  const { paid, moves } = await paidAndMoves(db, fundId, cut);
   const allocationWhere = [cut.asOf !== undefined ? ' AND issued_on <= ?' : '', cut.atPosition !== undefined ? ' AND issued_position <= ?' : ''].join('');
   const allocationParams = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
   const allocations = await db.all<Row>(`SELECT * FROM {pj_allocation} WHERE fund_id = ?${allocationWhere} ORDER BY issued_position`, [fundId, ...allocationParams]);
@@ -493,21 +523,16 @@ export async function executionQuery(db: ReadModel, fundId: string, cut: Cut = {
     arrival.set(level, entry);
     return entry;
   };
-  for (const group of groups) {
+  // every signed piece is in exactly one county group, so their sum is the whole numerator
+  for (const group of paid) {
+    add(paidBy[group.dim], group.code ?? '(none)', group.fen);
+    if (group.dim === 'county') paidFen += group.fen;
+  }
+  for (const group of moves) {
     if (group.event_type === 'AllocationIssued') allocatedFen += group.fen;
     if (group.reversed_type === 'AllocationIssued') allocatedFen -= group.fen;
     if (group.event_type === 'FundsReturned' && group.from_kind === 'unallocated') sweptFen += group.fen;
     if (group.reversed_type === 'FundsReturned' && group.to_kind === 'unallocated') sweptFen -= group.fen;
-    const intoEnterprise = group.to_kind === 'holder' && group.to_level === 'enterprise';
-    const outOfEnterprise = group.from_kind === 'holder' && group.from_level === 'enterprise';
-    const signed = intoEnterprise && !outOfEnterprise ? group.fen : outOfEnterprise && !intoEnterprise ? -group.fen : 0;
-    if (signed !== 0) {
-      paidFen += signed;
-      add(paidBy.county, group.county_code ?? '(none)', signed);
-      add(paidBy.direction, group.direction ?? '(none)', signed);
-      add(paidBy.allocation, group.allocation_id ?? '(none)', signed);
-      add(paidBy.month, group.month, signed);
-    }
     // sent toward a level / a county: transfers into transit (their level and county are the receiver's)
     if (group.event_type === 'TransferSent' && group.to_level) {
       arrivalOf(group.to_level).sentFen += group.fen;
@@ -618,17 +643,14 @@ function isReversedAt(allocation: Row, cut: Cut): boolean {
 // ---------------------------------------------------------------------------------------------
 // projects and held-up
 
-interface ProjectAt {
+interface WaitingProject {
   projectId: string;
   name: string;
   enterpriseHolderId: string;
   county_code: string;
-  county_name: string;
   direction: string;
   approvedFen: number;
   paidFen: number;
-  closed: boolean;
-  cancelled: boolean;
 }
 
 /**
@@ -649,39 +671,37 @@ async function approvedAt(db: ReadModel, fundId: string, cut: Cut) {
   return rows.map((row) => ({ ...row, approved_fen: Number(row.approved_fen), has_open: Number(row.has_open) }));
 }
 
-/** The projects registered by the cut; `openOnly`: only those neither closed nor cancelled by it (filtered in SQL: most are closed). */
-async function projectsAt(db: ReadModel, fundId: string, cut: Cut, openOnly = false): Promise<ProjectAt[]> {
-  const where = [cut.asOf !== undefined ? ' AND registered_on <= ?' : '', cut.atPosition !== undefined ? ' AND registered_position <= ?' : ''].join('');
+/**
+ * The projects waiting for money at the cut: registered by it, neither closed nor cancelled by it, paid less than
+ * approved (paid: net flows into the project's enterprises up to the cut). Why the paid sum is joined in SQL and the
+ * comparison made there: reading every open project (~1,000 a fund at 1M events) and every project's paid sum
+ * (~1,900 rows) into JS to keep the ~100 that wait was 14 ms of a 17 ms held-up answer; this is one statement of
+ * ~5 ms returning only the waiting ones, ordered by id (the order the primary-key scan gave before).
+ */
+async function waitingProjectsAt(db: ReadModel, fundId: string, cut: Cut): Promise<WaitingProject[]> {
+  const where = [cut.asOf !== undefined ? ' AND p.registered_on <= ?' : '', cut.atPosition !== undefined ? ' AND p.registered_position <= ?' : ''].join('');
   const cutParams = [...(cut.asOf !== undefined ? [cut.asOf] : []), ...(cut.atPosition !== undefined ? [cut.atPosition] : [])];
   const endedBy = (status: 'closed' | 'cancelled') =>
-    [`${status}_on IS NOT NULL`, ...(cut.asOf !== undefined ? [`${status}_on <= ?`] : []), ...(cut.atPosition !== undefined ? [`${status}_position <= ?`] : [])].join(' AND ');
-  const open = openOnly ? ` AND NOT (${endedBy('closed')}) AND NOT (${endedBy('cancelled')})` : '';
-  const rows = await db.all<Row>(
-    `SELECT project_id, name, enterprise_holder_id, county_code, county_name, direction, approved_fen, closed_on, closed_position, cancelled_on, cancelled_position
-       FROM {pj_project} WHERE fund_id = ?${where}${open}`,
-    [fundId, ...cutParams, ...(openOnly ? [...cutParams, ...cutParams] : [])],
-  );
+    [`p.${status}_on IS NOT NULL`, ...(cut.asOf !== undefined ? [`p.${status}_on <= ?`] : []), ...(cut.atPosition !== undefined ? [`p.${status}_position <= ?`] : [])].join(' AND ');
   const flowWhere = cutWhere(cut);
-  const paid = await db.all<{ project_id: string; fen: number }>(
-    `SELECT project_id, SUM(CASE WHEN to_kind = 'holder' AND to_level = 'enterprise' THEN amount_fen ELSE 0 END)
-                      - SUM(CASE WHEN from_kind = 'holder' AND from_level = 'enterprise' THEN amount_fen ELSE 0 END) AS fen
-       FROM {pj_flow} WHERE fund_id = ? AND project_id IS NOT NULL${flowWhere.sql} GROUP BY project_id`,
-    [fundId, ...flowWhere.params],
+  const rows = await db.all<Row>(
+    `SELECT p.project_id, p.name, p.enterprise_holder_id, p.county_code, p.direction, p.approved_fen, COALESCE(paid.fen, 0) AS paid_fen
+       FROM {pj_project} p
+       LEFT JOIN (SELECT project_id, SUM(CASE WHEN to_kind = 'holder' AND to_level = 'enterprise' THEN amount_fen ELSE 0 END)
+                                   - SUM(CASE WHEN from_kind = 'holder' AND from_level = 'enterprise' THEN amount_fen ELSE 0 END) AS fen
+                    FROM {pj_flow} WHERE fund_id = ? AND project_id IS NOT NULL${flowWhere.sql} GROUP BY project_id) paid ON paid.project_id = p.project_id
+      WHERE p.fund_id = ?${where} AND NOT (${endedBy('closed')}) AND NOT (${endedBy('cancelled')}) AND COALESCE(paid.fen, 0) < p.approved_fen
+      ORDER BY p.project_id`,
+    [fundId, ...flowWhere.params, fundId, ...cutParams, ...cutParams, ...cutParams],
   );
-  const paidByProject = new Map(paid.map((row) => [row.project_id, Number(row.fen)]));
-  const happened = (on: unknown, position: unknown) =>
-    on !== null && on !== undefined && (cut.asOf === undefined || String(on) <= cut.asOf) && (cut.atPosition === undefined || Number(position) <= cut.atPosition);
   return rows.map((row) => ({
     projectId: String(row.project_id),
     name: String(row.name),
     enterpriseHolderId: String(row.enterprise_holder_id),
     county_code: String(row.county_code),
-    county_name: String(row.county_name),
     direction: String(row.direction),
     approvedFen: Number(row.approved_fen),
-    paidFen: paidByProject.get(String(row.project_id)) ?? 0,
-    closed: happened(row.closed_on, row.closed_position),
-    cancelled: happened(row.cancelled_on, row.cancelled_position),
+    paidFen: Number(row.paid_fen),
   }));
 }
 
@@ -693,7 +713,9 @@ export async function heldUpQuery(db: ReadModel, fundId: string, cut: Cut = {}) 
   await requireFund(db, fundId, cut);
   const { today, places } = await agingByPlace(db, fundId, cut);
   const holderPlaces = places.filter((place) => place.kind === 'holder');
-  const projects = (await projectsAt(db, fundId, cut, true)).filter((project) => !project.closed && !project.cancelled && project.paidFen < project.approvedFen);
+  const projects = await waitingProjectsAt(db, fundId, cut);
+  // sorted once, most waiting first, then by id (sort is stable, so filtering the sorted list = sorting each holder's list)
+  projects.sort((a, b) => b.approvedFen - b.paidFen - (a.approvedFen - a.paidFen) || a.projectId.localeCompare(b.projectId));
   const holders = await holdersById(db, [...holderPlaces.map((place) => place.id), ...projects.map((project) => project.enterpriseHolderId)]);
   const heldUp = holderPlaces
     .map((place) => ({ place, holder: holders.get(place.id) }))
@@ -711,7 +733,6 @@ export async function heldUpQuery(db: ReadModel, fundId: string, cut: Cut = {}) 
     holdersWithMoney: heldUp.length,
     holders: heldUp.slice(0, HELD_UP_HOLDERS_MAX).map(({ place, holder }) => {
       const waiting = projects.filter((project) => !holder!.county_code || project.county_code === holder!.county_code);
-      waiting.sort((a, b) => b.approvedFen - b.paidFen - (a.approvedFen - a.paidFen) || a.projectId.localeCompare(b.projectId));
       return {
         holderId: place.id,
         name: holder!.name,
