@@ -13,12 +13,13 @@
  * from `pj_allocation`.
  */
 import { NotFoundException } from '@nestjs/common';
-import { fundStreamId } from '../src/domain';
-import type { RecordedEvent } from '../src/event-store/event-store.port';
 import type { Runtime } from '../src/app/runtime';
+import { readFundStream } from '../src/audit/history';
+import type { RecordedEvent } from '../src/event-store/event-store.port';
 import { present } from '../src/shared/present';
-import { daysBetween } from './money/money-fold';
-import { type Cut, FundNotFoundError } from './queries';
+import { cutOfRequest, fundNotFound } from './http';
+import { type Lot, daysBetween } from './money/money-fold';
+import { type Cut, FundNotFoundError, lotsHeldAt, requireFund } from './queries';
 import type { ReadModel, Row } from './read-model';
 
 /** At most this many lots are listed one by one (oldest first); the totals cover all of them. */
@@ -39,58 +40,13 @@ const SOURCE_KIND: Record<string, string> = {
   EventReversed: 'reversal',
 };
 
-interface LotRow {
-  id: number;
-  position: number;
-  occurred_at: string;
-  event_id: string;
-  event_type: string;
-  reversed_type: string | null;
-  from_kind: string;
-  from_id: string;
-  age_from: string;
-  allocation_id: string | null;
-  direction: string | null;
-  project_id: string | null;
-  amount_fen: number;
-  fen: number;
-}
+type LotRow = Pick<Lot, 'id' | 'position' | 'occurred_at' | 'event_id' | 'event_type' | 'reversed_type' | 'from_kind' | 'from_id' | 'age_from' | 'allocation_id' | 'direction' | 'project_id' | 'amount_fen'> & { fen: number };
 
 const COLUMNS = 'l.id, l.position, l.occurred_at, l.event_id, l.event_type, l.reversed_type, l.from_kind, l.from_id, l.age_from, l.allocation_id, l.direction, l.project_id, l.amount_fen';
 
-async function heldLots(db: ReadModel, fundId: string, holderId: string, cut: Cut): Promise<LotRow[]> {
-  const isCut = cut.asOf !== undefined || cut.atPosition !== undefined;
-  if (!isCut) {
-    return db.all<LotRow>(`SELECT ${COLUMNS}, l.remaining_fen AS fen FROM {pj_flow} l WHERE l.fund_id = ? AND l.to_kind = 'holder' AND l.to_id = ? AND l.remaining_fen > 0`, [fundId, holderId]);
-  }
-  const lotWhere: string[] = [];
-  const lotParams: unknown[] = [];
-  const takenWhere: string[] = [];
-  const takenParams: unknown[] = [];
-  const usedUp: string[] = ['l.closed_position IS NOT NULL'];
-  const usedUpParams: unknown[] = [];
-  if (cut.asOf !== undefined) {
-    lotWhere.push(' AND l.occurred_at <= ?');
-    lotParams.push(cut.asOf);
-    takenWhere.push(' AND c.occurred_at <= ?');
-    takenParams.push(cut.asOf);
-    usedUp.push('l.last_out_on <= ?');
-    usedUpParams.push(cut.asOf);
-  }
-  if (cut.atPosition !== undefined) {
-    lotWhere.push(' AND l.position <= ?');
-    lotParams.push(cut.atPosition);
-    takenWhere.push(' AND c.position <= ?');
-    takenParams.push(cut.atPosition);
-    usedUp.push('l.closed_position <= ?');
-    usedUpParams.push(cut.atPosition);
-  }
-  return db.all<LotRow>(
-    `SELECT ${COLUMNS}, l.amount_fen - COALESCE((SELECT SUM(c.amount_fen) FROM {pj_flow} c WHERE c.source_lot_id = l.id${takenWhere.join('')}), 0) AS fen
-       FROM {pj_flow} l
-      WHERE l.fund_id = ? AND l.to_kind = 'holder' AND l.to_id = ?${lotWhere.join('')} AND NOT (${usedUp.join(' AND ')})`,
-    [...takenParams, fundId, holderId, ...lotParams, ...usedUpParams],
-  );
+/** The holder's lots with money in them at the cut: the dwell and held-up rule (queries.ts `lotsHeldAt`) for one holder. */
+function heldLots(db: ReadModel, fundId: string, holderId: string, cut: Cut): Promise<LotRow[]> {
+  return lotsHeldAt<LotRow>(db, fundId, cut, COLUMNS, { sql: " AND l.to_kind = 'holder' AND l.to_id = ?", params: [holderId] });
 }
 
 /** Documents of the fund's events: by event id, and a transfer's (on its TransferSent) by transfer id. */
@@ -111,17 +67,13 @@ function documentsOf(events: readonly RecordedEvent[]) {
 }
 
 export async function lotsQuery(db: ReadModel, fundId: string, holderId: string, cut: Cut = {}, events: readonly RecordedEvent[] = []) {
-  const [fund] = await db.all<Row>('SELECT appropriated_on, appropriated_position FROM {pj_fund} WHERE fund_id = ?', [fundId]);
-  if (!fund) throw new FundNotFoundError(fundId);
-  if (cut.asOf !== undefined && String(fund.appropriated_on) > cut.asOf) throw new FundNotFoundError(fundId);
-  if (cut.atPosition !== undefined && Number(fund.appropriated_position) > cut.atPosition) throw new FundNotFoundError(fundId);
+  await requireFund(db, fundId, cut);
   const [holder] = await db.all<Row>('SELECT holder_id, name, name_en, level, county_code, county_name FROM {pj_holder} WHERE holder_id = ?', [holderId]);
   if (!holder) throw new HolderNotFoundError(holderId);
 
   const today = cut.asOf ?? cut.today ?? new Date().toISOString().slice(0, 10);
   const rows = (await heldLots(db, fundId, holderId, cut))
-    .map((row) => ({ ...row, id: Number(row.id), position: Number(row.position), amount_fen: Number(row.amount_fen), fen: Number(row.fen) }))
-    .filter((row) => row.fen > 0)
+    .map((row) => ({ ...row, id: Number(row.id), position: Number(row.position), amount_fen: Number(row.amount_fen) }))
     .sort((a, b) => a.age_from.localeCompare(b.age_from) || a.id - b.id);
   const allocations = new Map(
     (await db.all<Row>('SELECT allocation_id, document FROM {pj_allocation} WHERE fund_id = ?', [fundId])).map((row) => [String(row.allocation_id), String(row.document)]),
@@ -200,34 +152,15 @@ export async function lotsQuery(db: ReadModel, fundId: string, holderId: string,
   };
 }
 
-const STREAM_PAGE = 1_000;
-
-async function fundEvents(runtime: Runtime, fundId: string): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = 0; page < 1_000; page++) {
-    const batch = await runtime.store.readStream(fundStreamId(fundId), { fromVersion: events.length, limit: STREAM_PAGE });
-    events.push(...batch);
-    if (batch.length < STREAM_PAGE) break;
-  }
-  return events;
-}
-
 /** The route's answer: caught-up read model, the fund's events for document numbers, 404s in both languages. */
 export async function answerLots(runtime: Runtime, fundId: string, holderId: string, query: { asOf?: string; atPosition?: number }): Promise<unknown> {
-  const cut: Cut = { ...(query.asOf ? { asOf: query.asOf } : {}), ...(query.atPosition !== undefined ? { atPosition: query.atPosition } : {}), today: runtime.clock().toISOString().slice(0, 10) };
+  const cut = cutOfRequest(query, runtime.clock);
   try {
     await runtime.projections.catchUp();
     const db = await runtime.projections.db();
-    return present(await lotsQuery(db, fundId, holderId, cut, await fundEvents(runtime, fundId)));
+    return present(await lotsQuery(db, fundId, holderId, cut, await readFundStream(runtime.store, fundId)));
   } catch (error) {
-    if (error instanceof FundNotFoundError) {
-      throw new NotFoundException({
-        error: 'unknown-fund',
-        message: `专项资金 ${fundId} 不存在（或在该时点尚未设立） / fund ${fundId} not found at this cut`,
-        message_zh: `专项资金 ${fundId} 不存在（或在该时点尚未设立）`,
-        message_en: `fund ${fundId} does not exist (at this cut)`,
-      });
-    }
+    if (error instanceof FundNotFoundError) throw fundNotFound(fundId);
     if (error instanceof HolderNotFoundError) {
       throw new NotFoundException({
         error: 'unknown-holder',

@@ -3,7 +3,7 @@
  * `?atPosition=N` (and `?base=budget|allocated` for execution). Every answer is read from a read model that
  * caught up with the store first. The module starts the runner's follow loop when the app starts.
  */
-import { Controller, type DynamicModule, Get, Inject, Logger, Module, NotFoundException, type OnApplicationBootstrap, Param, Query } from '@nestjs/common';
+import { Controller, type DynamicModule, Get, Inject, Logger, Module, type OnApplicationBootstrap, Param, Query } from '@nestjs/common';
 import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import { Type } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, Matches, Min } from 'class-validator';
@@ -11,8 +11,9 @@ import type { Runtime } from '../src/app/runtime';
 import { RUNTIME } from '../src/app/tokens';
 import { Permission } from '../src/auth/decorators';
 import { present } from '../src/shared/present';
-import { type Cut, type ExecutionBase, FundNotFoundError, QUERIES, type QueryName } from './queries';
+import { cutOfRequest, fundNotFound } from './http';
 import { answerLots } from './lots.query';
+import { type ExecutionBase, FundNotFoundError, QUERIES, type QueryName } from './queries';
 
 export class CutQueryDto {
   @IsOptional() @Matches(/^\d{4}-\d{2}-\d{2}$/, { message: 'asOf must be a business date YYYY-MM-DD' })
@@ -31,7 +32,7 @@ export class ProjectionsController {
   constructor(@Inject(RUNTIME) private readonly runtime: Runtime) {}
 
   private async answer(name: QueryName, fundId: string, query: CutQueryDto): Promise<unknown> {
-    const cut: Cut = { ...(query.asOf ? { asOf: query.asOf } : {}), ...(query.atPosition !== undefined ? { atPosition: query.atPosition } : {}), today: this.runtime.clock().toISOString().slice(0, 10) };
+    const cut = cutOfRequest(query, this.runtime.clock);
     try {
       const service = this.runtime.projections;
       if (name === 'execution' && query.base) {
@@ -41,14 +42,7 @@ export class ProjectionsController {
       }
       return present(await service.query(name, fundId, cut));
     } catch (error) {
-      if (error instanceof FundNotFoundError) {
-        throw new NotFoundException({
-          error: 'unknown-fund',
-          message: `专项资金 ${fundId} 不存在（或在该时点尚未设立） / fund ${fundId} not found at this cut`,
-          message_zh: `专项资金 ${fundId} 不存在（或在该时点尚未设立）`,
-          message_en: `fund ${fundId} does not exist (at this cut)`,
-        });
-      }
+      if (error instanceof FundNotFoundError) throw fundNotFound(fundId);
       throw error;
     }
   }

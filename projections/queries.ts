@@ -63,7 +63,7 @@ interface FundRow {
   appropriated_position: number;
 }
 
-async function requireFund(db: ReadModel, fundId: string, cut: Cut): Promise<FundRow> {
+export async function requireFund(db: ReadModel, fundId: string, cut: Cut): Promise<FundRow> {
   const [fund] = await db.all<FundRow>('SELECT * FROM {pj_fund} WHERE fund_id = ?', [fundId]);
   if (!fund) throw new FundNotFoundError(fundId);
   if (cut.asOf !== undefined && fund.appropriated_on > cut.asOf) throw new FundNotFoundError(fundId);
@@ -243,16 +243,15 @@ interface OpenLot {
   fen: number;
 }
 
-/** The lots with money in them at the cut (enterprises excluded: money there has arrived, it is not waiting). */
-async function openLots(db: ReadModel, fundId: string, cut: Cut): Promise<OpenLot[]> {
-  // unqualified: the predicate of PostgreSQL's partial indexes pj_flow_held_* (tables.ts), which only a WHERE with the
-  // same expression can use (the columns are l's: the outer FROM has no other table)
-  const notEnterprise = NOT_AT_ENTERPRISE;
+/**
+ * The lots with money in them at the cut, narrowed by `where` (SQL on the lot `l`, with its parameters): the chosen
+ * `columns` of each and `fen`, what is left of it. Live: the open lots (`remaining_fen > 0`). As of a cut: the flows
+ * in by the cut that were not used up by it (`closed_position`/`last_out_on`), minus what was taken from each up to
+ * the cut (`source_lot_id`). One rule for dwell, held-up and an account's lots (lots.query.ts).
+ */
+export async function lotsHeldAt<T extends { fen: number }>(db: ReadModel, fundId: string, cut: Cut, columns: string, where: { sql: string; params: unknown[] }): Promise<T[]> {
   if (!isCut(cut)) {
-    const rows = await db.all<OpenLot>(
-      `SELECT l.to_kind, l.to_id, l.to_level, l.to_county, l.age_from, l.remaining_fen AS fen FROM {pj_flow} l WHERE l.fund_id = ? AND l.remaining_fen > 0 AND ${notEnterprise}`,
-      [fundId],
-    );
+    const rows = await db.all<T>(`SELECT ${columns}, l.remaining_fen AS fen FROM {pj_flow} l WHERE l.fund_id = ?${where.sql} AND l.remaining_fen > 0`, [fundId, ...where.params]);
     return rows.map((row) => ({ ...row, fen: Number(row.fen) }));
   }
   const lotWhere = cutWhere(cut, 'l.');
@@ -267,14 +266,20 @@ async function openLots(db: ReadModel, fundId: string, cut: Cut): Promise<OpenLo
     usedUp.push('l.closed_position <= ?');
     usedUpParams.push(cut.atPosition);
   }
-  const rows = await db.all<OpenLot>(
-    `SELECT l.to_kind, l.to_id, l.to_level, l.to_county, l.age_from,
-            l.amount_fen - COALESCE((SELECT SUM(c.amount_fen) FROM {pj_flow} c WHERE c.source_lot_id = l.id${takenWhere.sql}), 0) AS fen
+  const rows = await db.all<T>(
+    `SELECT ${columns}, l.amount_fen - COALESCE((SELECT SUM(c.amount_fen) FROM {pj_flow} c WHERE c.source_lot_id = l.id${takenWhere.sql}), 0) AS fen
        FROM {pj_flow} l
-      WHERE l.fund_id = ?${lotWhere.sql} AND ${notEnterprise} AND NOT (${usedUp.join(' AND ')})`,
-    [...takenWhere.params, fundId, ...lotWhere.params, ...usedUpParams],
+      WHERE l.fund_id = ?${where.sql}${lotWhere.sql} AND NOT (${usedUp.join(' AND ')})`,
+    [...takenWhere.params, fundId, ...where.params, ...lotWhere.params, ...usedUpParams],
   );
   return rows.map((row) => ({ ...row, fen: Number(row.fen) })).filter((row) => row.fen > 0);
+}
+
+/** The lots with money in them at the cut (enterprises excluded: money there has arrived, it is not waiting). */
+function openLots(db: ReadModel, fundId: string, cut: Cut): Promise<OpenLot[]> {
+  // unqualified: the predicate of PostgreSQL's partial indexes pj_flow_held_* (tables.ts), which only a WHERE with the
+  // same expression can use (the columns are l's: the outer FROM has no other table)
+  return lotsHeldAt<OpenLot>(db, fundId, cut, 'l.to_kind, l.to_id, l.to_level, l.to_county, l.age_from', { sql: ` AND ${NOT_AT_ENTERPRISE}`, params: [] });
 }
 
 interface Aging {

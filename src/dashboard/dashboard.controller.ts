@@ -1,8 +1,8 @@
 import { BadRequestException, Controller, Get, Inject, NotFoundException, Param, Query, Req, Res } from '@nestjs/common';
 import { ApiExcludeEndpoint, ApiOperation, ApiQuery, ApiTags } from '@nestjs/swagger';
 import type { Request, Response } from 'express';
-import { fundStreamId, isBusinessDate } from '../domain';
-import type { RecordedEvent } from '../event-store/event-store.port';
+import { readFundStream } from '../audit/history';
+import { isBusinessDate } from '../domain';
 import { LedgerQueries } from '../ledger/ledger.queries';
 import { Ledger } from '../ledger/ledger';
 import { RUNTIME } from '../app/tokens';
@@ -23,20 +23,6 @@ function sendPage(response: Response, file: string): void {
   response.setHeader('Content-Security-Policy', PAGE_POLICY);
   response.setHeader('Cache-Control', 'no-cache');
   response.sendFile(file);
-}
-
-const STREAM_PAGE = 1_000;
-const STREAM_PAGES_MAX = 1_000;
-
-/** Reads a fund's whole stream, page by page (bounded). */
-async function readFund(runtime: Runtime, fundId: string): Promise<RecordedEvent[]> {
-  const events: RecordedEvent[] = [];
-  for (let page = 0; page < STREAM_PAGES_MAX; page++) {
-    const batch = await runtime.store.readStream(fundStreamId(fundId), { fromVersion: events.length, limit: STREAM_PAGE });
-    events.push(...batch);
-    if (batch.length < STREAM_PAGE) return events;
-  }
-  throw new Error(`invariant: fund ${fundId} has more than ${STREAM_PAGE * STREAM_PAGES_MAX} events`);
 }
 
 function asOfParam(asOf?: string): string | undefined {
@@ -60,7 +46,7 @@ export class DashboardApiController {
   async overview(@Param('fundId') fundId: string, @Query('asOf') asOf?: string) {
     const date = asOfParam(asOf);
     await this.queries.requireFund(fundId);
-    const events = await readFund(this.runtime, fundId);
+    const events = await readFundStream(this.runtime.store, fundId);
     const holders = new Map((await this.ledger.holders()).map((holder) => [holder.holderId, holder]));
     return present(fundView(events, holders, date));
   }
@@ -71,7 +57,7 @@ export class DashboardApiController {
   async projects(@Param('fundId') fundId: string, @Query('asOf') asOf?: string) {
     const date = asOfParam(asOf);
     await this.queries.requireFund(fundId);
-    return present(projectsAsOf(await readFund(this.runtime, fundId), date));
+    return present(projectsAsOf(await readFundStream(this.runtime.store, fundId), date));
   }
 }
 
@@ -90,7 +76,7 @@ export class DisclosureController {
     const funds = (await this.queries.funds()) as Array<{ fundId: string }>;
     const holders = new Map((await this.ledger.holders()).map((holder) => [holder.holderId, holder]));
     const result = [];
-    for (const fund of funds) result.push(disclosure(await readFund(this.runtime, fund.fundId), holders));
+    for (const fund of funds) result.push(disclosure(await readFundStream(this.runtime.store, fund.fundId), holders));
     return present(result);
   }
 }
