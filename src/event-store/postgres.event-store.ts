@@ -328,13 +328,7 @@ export class PostgresEventStore implements EventStore {
       await client.query(this.sql.importEvents, [
         events.length,
         events.map((event) => event.streamId),
-        events.map((event) => event.version),
-        events.map((event) => event.eventId),
-        events.map((event) => event.type),
-        events.map((event) => JSON.stringify(event.data)),
-        events.map((event) => JSON.stringify(event.metadata)),
-        events.map((event) => event.prevHash),
-        events.map((event) => event.hash),
+        ...chainedColumns(events),
         streamIds,
         streamIds.map((streamId) => heads.get(streamId)!.version),
         streamIds.map((streamId) => heads.get(streamId)!.hash),
@@ -388,13 +382,7 @@ export class PostgresEventStore implements EventStore {
       streamId,
       head.version,
       head.hash,
-      chained.map((event) => event.version),
-      chained.map((event) => event.eventId),
-      chained.map((event) => event.type),
-      chained.map((event) => JSON.stringify(event.data)),
-      chained.map((event) => JSON.stringify(event.metadata)),
-      chained.map((event) => event.prevHash),
-      chained.map((event) => event.hash),
+      ...chainedColumns(chained),
       key?.key ?? null,
       key?.requestHash ?? null,
       key ? JSON.stringify(key.response ?? null) : null,
@@ -770,6 +758,19 @@ export function isConnectionError(error: unknown): boolean {
   const errors = (error as { errors?: unknown[] }).errors;
   if (Array.isArray(errors) && errors.some(isConnectionError)) return true; // AggregateError of several addresses
   return CONNECTION_ERROR_MESSAGES.test((error as Error).message ?? '');
+}
+
+/** Chained events as the column arrays `fundtrail_append` and the import take: version, id, type, data, metadata, prev hash, hash. */
+function chainedColumns(events: ReadonlyArray<Pick<RecordedEvent, 'version' | 'eventId' | 'type' | 'data' | 'metadata' | 'prevHash' | 'hash'>>): unknown[][] {
+  return [
+    events.map((event) => event.version),
+    events.map((event) => event.eventId),
+    events.map((event) => event.type),
+    events.map((event) => JSON.stringify(event.data)),
+    events.map((event) => JSON.stringify(event.metadata)),
+    events.map((event) => event.prevHash),
+    events.map((event) => event.hash),
+  ];
 }
 
 function isEventIdConflict(error: unknown): boolean {
