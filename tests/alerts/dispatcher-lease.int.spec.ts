@@ -11,31 +11,17 @@ import Database from 'better-sqlite3';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { AlertEngine, type Timers } from '../../src/alerts/alert-engine';
+import { AlertEngine } from '../../src/alerts/alert-engine';
 import { AlertService } from '../../src/alerts/alert-service';
 import { ChannelSender } from '../../src/alerts/channels';
-import { wan } from '../../src/domain';
 import { type Lease, PostgresLease, SqliteLease } from '../../src/event-store/lease';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
-import { Ledger } from '../../src/ledger/ledger';
 import { TEST_POSTGRES_URL } from '../support/test-app';
+import { NO_TIMERS, buildFund } from './small-fund';
 import { manualClock, startReceiver, type Receiver } from './receivers';
 
-const ADMIN = { actor: { id: 'admin', role: 'admin' } };
 const SUPERVISOR = { id: 'sup-1', role: 'supervisor' };
-const NO_TIMERS: Timers = { setInterval: () => 0, clearInterval: () => undefined, setTimeout: () => 0, clearTimeout: () => undefined };
 const TTL_MS = 15_000;
-
-async function buildFund(store: SqliteEventStore): Promise<void> {
-  const ledger = new Ledger(store);
-  const county = { code: '150121', name: '土默特左旗' };
-  await ledger.registerHolder({ kind: 'RegisterHolder', holderId: 'city', name: '呼和浩特市财政局', level: 'city-finance' }, ADMIN);
-  await ledger.registerHolder({ kind: 'RegisterHolder', holderId: 'county', name: '土默特左旗财政局', level: 'county-finance', county }, ADMIN);
-  await ledger.executeFund('f1', { kind: 'AppropriateFund', fundId: 'f1', name: '测试', fiscalYear: 2022, budgetFen: wan('100'), cityFinanceHolderId: 'city', occurredAt: '2022-01-01' }, ADMIN);
-  await ledger.executeFund('f1', { kind: 'IssueAllocation', allocationId: 'a1', document: '1号', amountFen: wan('50'), direction: '工业', occurredAt: '2022-01-01' }, ADMIN);
-  await ledger.executeFund('f1', { kind: 'SendTransfer', transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: wan('50'), allocationId: 'a1', occurredAt: '2022-01-05' }, ADMIN);
-  await ledger.executeFund('f1', { kind: 'ReceiveTransfer', transferId: 't1', occurredAt: '2022-01-10' }, ADMIN);
-}
 
 /** Each delivery id the receiver got, with how many times. */
 function counts(receiver: Receiver): Map<string, number> {
