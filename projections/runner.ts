@@ -17,6 +17,7 @@ import { createHash } from 'node:crypto';
 import type { EventStore, ProjectionEvent, RecordedEvent } from '../src/event-store/event-store.port';
 import { READ_BATCH_MAX } from '../src/event-store/event-store.port';
 import { LEASE_TTL_MS_DEFAULT, type LeaseGroup } from '../src/event-store/lease';
+import { readAllForProjection } from '../src/event-store/read-all';
 import type { Projection, ProjectionWorker } from './projection';
 import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
@@ -360,8 +361,7 @@ export class ProjectionRunner {
  * metadata) when it has one and no filter needs whole events, otherwise readAll.
  */
 function readPage(store: EventStore, after: number, limit: number, whole: boolean): Promise<ProjectionEvent[]> {
-  if (!whole && store.readAllForProjection) return store.readAllForProjection({ after, limit });
-  return store.readAll({ after, limit });
+  return whole ? store.readAll({ after, limit }) : readAllForProjection(store, { after, limit });
 }
 
 /** The shape of a projection's tables (columns, keys, indexes): a change means its rows must be rebuilt. */

@@ -1,5 +1,5 @@
 /** Reading the whole log in order, batch by batch, through the fastest path an adapter offers. */
-import { type EventStore, type RecordedEvent, READ_BATCH_MAX } from './event-store.port';
+import { type EventStore, type ProjectionEvent, type ReadAllForProjectionOptions, type RecordedEvent, READ_BATCH_MAX } from './event-store.port';
 
 export interface ReadAllInBatchesOptions {
   /** Exclusive position to start after (default 0). */
@@ -34,4 +34,9 @@ export async function* readAllInBatches(store: EventStore, options: ReadAllInBat
     check(batch);
     yield batch;
   }
+}
+
+/** A page of the log as projections read it: the store's lean read where it has one, otherwise its readAll page. */
+export function readAllForProjection(store: EventStore, options: ReadAllForProjectionOptions): Promise<ProjectionEvent[]> {
+  return store.readAllForProjection ? store.readAllForProjection(options) : store.readAll(options);
 }

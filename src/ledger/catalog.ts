@@ -6,6 +6,7 @@
 import type { FundAppropriated, ProjectRegistered, SupportCategory } from '../domain';
 import { fundIdOfStream } from '../domain';
 import type { EventStore } from '../event-store/event-store.port';
+import { readAllForProjection } from '../event-store/read-all';
 import { KeyedLock } from '../shared/keyed-lock';
 
 export interface FundEntry {
@@ -49,9 +50,7 @@ export class Catalog {
     return this.lock.run('catalog', async () => {
       for (;;) {
         // the lean read where the store has one: no hashes, of the metadata only the business date
-        const batch = this.store.readAllForProjection
-          ? await this.store.readAllForProjection({ after: this.position, limit: CATCH_UP_BATCH })
-          : await this.store.readAll({ after: this.position, limit: CATCH_UP_BATCH });
+        const batch = await readAllForProjection(this.store, { after: this.position, limit: CATCH_UP_BATCH });
         for (const event of batch) {
           this.apply(event.type, event.data as Record<string, unknown>, event.metadata.occurredAt, event.streamId);
           this.position = event.position;

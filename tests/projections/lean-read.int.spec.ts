@@ -5,6 +5,7 @@
  */
 import { join } from 'node:path';
 import { PostgresEventStore } from '../../src/event-store/postgres.event-store';
+import { readAllForProjection } from '../../src/event-store/read-all';
 import type { EventStore, ProjectionEvent, RecordedEvent } from '../../src/event-store/event-store.port';
 import type { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
 import { PG_URL, demoStore, tempDir } from './support';
@@ -54,6 +55,14 @@ describe('readAllForProjection', () => {
     expect(await expectSameAsReadAll(store, 37)).toBe(head);
     expect(await store.readAllForProjection({ after: head })).toEqual([]);
     expect((await store.readAllForProjection({ after: 5, limit: 3 })).map((event) => event.position)).toEqual([6, 7, 8]);
+  });
+
+  it('read-all.ts readAllForProjection: the lean page where the store has one, its readAll page where it has not (EventStoreDB)', async () => {
+    expect(await readAllForProjection(store, { after: 5, limit: 3 })).toEqual(await store.readAllForProjection({ after: 5, limit: 3 }));
+    const withoutLeanRead = Object.create(store, { readAllForProjection: { value: undefined } }) as SqliteEventStore;
+    const page = await readAllForProjection(withoutLeanRead, { after: 5, limit: 3 });
+    expect(page).toEqual(await store.readAll({ after: 5, limit: 3 }));
+    expect((page as RecordedEvent[]).map(lean)).toEqual(await store.readAllForProjection({ after: 5, limit: 3 }));
   });
 
   it('PostgreSQL: the pages of readAll, lean', async () => {
