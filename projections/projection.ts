@@ -18,8 +18,12 @@ export interface ProjectionWorker {
   apply(event: ProjectionEvent): void;
   /** Hands every row changed since the last flush to the batch (the runner adds the checkpoint and commits). */
   flush(batch: WriteBatch): void;
-  /** Called after the batch committed: the worker may drop what it no longer needs in memory. */
-  committed(): void;
+  /**
+   * Called once the batch's rows are handed to the read model (its commit may still be under way while the runner
+   * folds the next batch): the worker starts collecting anew and may drop what it no longer needs in memory, but
+   * must not count on that batch being readable from the tables yet.
+   */
+  handedOver(): void;
 }
 
 export interface Projection {

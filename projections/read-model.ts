@@ -5,7 +5,7 @@
  * Why not TypeORM repositories for writing: a `save()` per row is the "naive projection" of BASELINES.md
  * (637–3,800 events/s). Writes here are buffered per batch and executed in ONE transaction together with the
  * checkpoint rows: on SQLite through better-sqlite3 prepared statements inside a synchronous transaction
- * (nothing else can interleave on the connection), on PostgreSQL as INSERT … SELECT FROM unnest(column arrays) statements.
+ * (nothing else can interleave on the connection), on PostgreSQL as INSERT … SELECT FROM json_to_recordset(the rows as JSON) statements.
  * TypeORM still owns the connection, the entity metadata (the table specs below become EntitySchemas) and
  * the configuration; the DDL is generated from the same specs so that any DataSource can be handed to
  * `rebuildAll` without our entities registered in it.
@@ -213,7 +213,8 @@ export class ReadModel {
    * Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction through
    * cached prepared statements: inserts 100 rows a statement (insertRows), updates one row a statement with
    * named parameters (`@column`) bound straight from the row object; no SQL text per row. On PostgreSQL: one statement per 20,000
-   * rows whose parameters are column arrays zipped by unnest(), in one transaction.
+   * rows whose one parameter is the rows as JSON text (json_to_recordset), in one transaction; the rows are read
+   * before `commit` first awaits, so the caller may change them as soon as it returns its promise.
    */
   async commit(work: (batch: WriteBatch) => void): Promise<void> {
     const operations: Operation[] = [];
@@ -247,26 +248,28 @@ export class ReadModel {
       transaction.immediate();
       return;
     }
+    // Everything a statement needs is taken from the rows now, before the first await: the caller may go on folding
+    // (and changing the same row objects) while this batch is on its way (the runner keeps one batch in flight).
+    const statements: Array<{ sql: string; params: unknown[] }> = [];
+    for (const operation of operations) {
+      if (operation.op === 'run') {
+        statements.push({ sql: this.pgSql(this.resolve(operation.sql)), params: operation.params });
+        continue;
+      }
+      // One statement per chunk whose one parameter is the rows as JSON text, unpacked by json_to_recordset on
+      // the server: JSON.stringify is native and quick, where binding column arrays made node-postgres quote and
+      // escape every value in JavaScript (a quarter of a 1M PostgreSQL rebuild's CPU on the Node side); the
+      // unpacking runs in the server's process, on the other core.
+      const sql = operation.op === 'update' ? pgUpdateSql(this, operation.table, operation.set, operation.key) : pgInsertSql(this, operation.table, operation.op === 'upsert');
+      for (let start = 0; start < operation.rows.length; start += PG_ROWS_PER_STATEMENT) {
+        statements.push({ sql, params: [JSON.stringify(operation.rows.slice(start, start + PG_ROWS_PER_STATEMENT))] });
+      }
+    }
     const runner = this.dataSource.createQueryRunner();
     try {
       await runner.connect();
       await runner.startTransaction();
-      for (const operation of operations) {
-        if (operation.op === 'run') {
-          await runner.query(this.pgSql(this.resolve(operation.sql)), operation.params);
-          continue;
-        }
-        // One statement per chunk whose parameters are one array per column, zipped by unnest(): a handful of
-        // parameters instead of rows × columns (a 60,000-parameter VALUES list costs node-postgres and the parser
-        // more than the insert itself), the PostgreSQL form of a prepared statement run per row.
-        const names = operation.op === 'update' ? [...operation.key, ...operation.set] : operation.table.columns.map((column) => column.name);
-        for (let start = 0; start < operation.rows.length; start += PG_ROWS_PER_STATEMENT) {
-          const chunk = operation.rows.slice(start, start + PG_ROWS_PER_STATEMENT) as Row[];
-          const params = names.map((name) => chunk.map((row) => row[name] ?? null));
-          const sql = operation.op === 'update' ? pgUpdateSql(this, operation.table, operation.set, operation.key) : pgInsertSql(this, operation.table, operation.op === 'upsert');
-          await runner.query(sql, params);
-        }
-      }
+      for (const statement of statements) await runner.query(statement.sql, statement.params);
       await runner.commitTransaction();
     } catch (error) {
       if (runner.isTransactionActive) await runner.rollbackTransaction();
@@ -281,7 +284,7 @@ export class ReadModel {
 const WAL_AUTOCHECKPOINT_BULK = 16_384;
 
 /** Rows per PostgreSQL statement (each column one array parameter). */
-const PG_ROWS_PER_STATEMENT = 20_000;
+const PG_ROWS_PER_STATEMENT = 5_000;
 
 /** SQLite: rows per multi-row INSERT, and the parameter limit of a statement (SQLITE_MAX_VARIABLE_NUMBER ≥ 32,766 since 3.32). */
 const SQLITE_ROWS_PER_STATEMENT = 100;
@@ -321,20 +324,21 @@ function updateSql(model: ReadModel, table: TableSpec, set: readonly string[], k
   return `UPDATE ${model.t(table.name)} SET ${set.map((name) => `"${name}" = @${name}`).join(', ')} WHERE ${key.map((name) => `"${name}" = @${name}`).join(' AND ')}`;
 }
 
-const pgArrayOf = (table: TableSpec, name: string) => `${sqlType(table.columns.find((column) => column.name === name)!.type, 'postgres')}[]`;
-
-/** PostgreSQL: INSERT … SELECT FROM unnest($1::type[], $2::type[], …), one array per column. */
-function pgInsertSql(model: ReadModel, table: TableSpec, upsert: boolean): string {
-  const names = table.columns.map((column) => column.name);
-  const arrays = names.map((name, index) => `$${index + 1}::${pgArrayOf(table, name)}`).join(', ');
-  return `INSERT INTO ${model.t(table.name)} (${names.map((n) => `"${n}"`).join(', ')}) SELECT * FROM unnest(${arrays})${upsert ? conflictSql(table) : ''}`;
+/** The recordset a statement's JSON parameter is read as: the columns it carries, with their PostgreSQL types. */
+function pgRecordset(table: TableSpec, names: readonly string[]): string {
+  const types = names.map((name) => `"${name}" ${sqlType(table.columns.find((column) => column.name === name)!.type, 'postgres')}`);
+  return `json_to_recordset($1::json) AS v(${types.join(', ')})`;
 }
 
-/** PostgreSQL: UPDATE … FROM unnest(key and set arrays) joined on the key. */
+/** PostgreSQL: INSERT … SELECT FROM json_to_recordset($1), the rows as one JSON array of objects named by column. */
+function pgInsertSql(model: ReadModel, table: TableSpec, upsert: boolean): string {
+  const names = table.columns.map((column) => `"${column.name}"`).join(', ');
+  return `INSERT INTO ${model.t(table.name)} (${names}) SELECT ${names} FROM ${pgRecordset(table, table.columns.map((column) => column.name))}${upsert ? conflictSql(table) : ''}`;
+}
+
+/** PostgreSQL: UPDATE … FROM json_to_recordset($1) (the key and the set columns of each row) joined on the key. */
 function pgUpdateSql(model: ReadModel, table: TableSpec, set: readonly string[], key: readonly string[]): string {
-  const names = [...key, ...set];
-  const arrays = names.map((name, index) => `$${index + 1}::${pgArrayOf(table, name)}`).join(', ');
-  return `UPDATE ${model.t(table.name)} AS t SET ${set.map((name) => `"${name}" = v."${name}"`).join(', ')} FROM unnest(${arrays}) AS v(${names.map((n) => `"${n}"`).join(', ')}) WHERE ${key.map((name) => `t."${name}" = v."${name}"`).join(' AND ')}`;
+  return `UPDATE ${model.t(table.name)} AS t SET ${set.map((name) => `"${name}" = v."${name}"`).join(', ')} FROM ${pgRecordset(table, [...key, ...set])} WHERE ${key.map((name) => `t."${name}" = v."${name}"`).join(' AND ')}`;
 }
 
 function sqlType(type: ColumnType, kind: 'sqlite' | 'postgres'): string {

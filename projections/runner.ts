@@ -204,6 +204,10 @@ export class ProjectionRunner {
     let folded = 0;
     let foldedUntil = from;
     const restoreCheckpoints = total >= LARGE_CATCH_UP ? this.db.deferCheckpoints() : undefined;
+    // One batch may be on its way to the read model while the next is read and folded: on PostgreSQL the server
+    // writes it (in its own process, on the other core) while this thread works on; a SQLite commit is synchronous,
+    // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
+    let inFlight: Promise<void> | undefined;
     try {
       while (from < until) {
         const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
@@ -215,19 +219,28 @@ export class ProjectionRunner {
         }
         const done = events.length === 0 || foldedUntil >= until;
         if (folded >= batchSize || (done && folded > 0)) {
-          await this.commitFolded(foldedUntil);
+          if (inFlight) await inFlight;
+          const position = foldedUntil;
+          inFlight = this.handOver(position).then(() => {
+            options.onBatchCommitted?.(position);
+            options.onProgress?.(Math.min(total, position - (until - total)), total);
+          });
+          inFlight.catch(() => undefined); // awaited before the next hand-over, or below
           read += folded;
           folded = 0;
           from = foldedUntil;
-          options.onBatchCommitted?.(from);
-          options.onProgress?.(Math.min(total, from - (until - total)), total);
         }
         if (done) break;
       }
+      if (inFlight) await inFlight;
     } catch (error) {
-      // the in-memory state of the workers may be half-way through a batch: forget it, reload from the tables
+      if (inFlight) await inFlight.catch(() => undefined);
+      // the in-memory state of the workers may be half-way through a batch, or past a batch that failed to commit:
+      // forget it, reload checkpoints and state from the tables
       this.workers.clear();
       this.folding = [];
+      const stored = await this.readCheckpoints().catch(() => undefined);
+      if (stored) for (const projection of fed) this.checkpoints.set(projection.name, stored.get(projection.name) ?? 0);
       this.lastError = error as Error;
       throw error;
     } finally {
@@ -255,7 +268,7 @@ export class ProjectionRunner {
   /** The projections folding the current (uncommitted) batch: those whose checkpoint is before its events. */
   private folding: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
 
-  /** Folds one page of events into the workers (in memory; nothing is written before `commitFolded`). */
+  /** Folds one page of events into the workers (in memory; nothing is written before `handOver`). */
   private async fold(events: ProjectionEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
     for (const projection of this.projections) {
       if (!this.feeds(projection)) continue;
@@ -272,12 +285,16 @@ export class ProjectionRunner {
     }
   }
 
-  /** Writes what the workers changed and their checkpoints (at `last`) in one transaction. */
-  private async commitFolded(last: number): Promise<void> {
+  /**
+   * Writes what the workers changed and their checkpoints (at `last`) in one transaction. The rows are taken from
+   * the workers before this returns, and the workers are told their batch is handed over (they clear what they
+   * collected), so the next batch can be folded while this one commits; the promise settles with the commit.
+   */
+  private handOver(last: number): Promise<void> {
     const active = this.folding;
     this.folding = [];
     const now = new Date().toISOString();
-    await this.db.commit((batch) => {
+    const committing = this.db.commit((batch) => {
       // fails (and rolls the batch back) if another instance took the lease of one of these projections meanwhile
       if (this.leases) for (const { projection } of active) batch.run(this.leases.fence(projection.name).sql, this.leases.fence(projection.name).params);
       for (const { worker } of active) worker.flush(batch);
@@ -287,9 +304,10 @@ export class ProjectionRunner {
       );
     });
     for (const { projection, worker } of active) {
-      worker.committed();
+      worker.handedOver();
       this.checkpoints.set(projection.name, last);
     }
+    return committing;
   }
 
   /**

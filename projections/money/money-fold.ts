@@ -191,11 +191,16 @@ export class MoneyFold {
 
   /** Puts the open lots of a place, as read back from the tables, in memory (they are the whole truth after a commit). */
   loadPlace(key: string, lots: Lot[], level: string | null): void {
-    // A transaction spans several folded pages: an incomplete entry may hold lots that arrived in an earlier page
-    // of this transaction (not in the tables yet: `newLots`) beside lots of committed batches (in the tables, and
-    // unchanged since: nothing is taken from an incomplete place). The place is the tables plus the uncommitted.
+    // An incomplete entry holds only lots that arrived since it was made (nothing is taken from an incomplete
+    // place): of this batch (not in the tables yet), of the batch handed over and maybe still being committed, or
+    // of committed batches (in the tables, unchanged since). The place is the tables plus these, by id, the object
+    // in memory replacing its row (the batch being folded may hold it among its new lots).
     const pending = this.places.get(key);
-    if (pending && !pending.complete) for (const lot of pending.lots) if (this.newLots.has(lot)) lots.push(lot);
+    if (pending && !pending.complete && pending.lots.length > 0) {
+      const inMemory = new Set(pending.lots.map((lot) => lot.id));
+      lots = lots.filter((lot) => !inMemory.has(lot.id));
+      lots.push(...pending.lots);
+    }
     lots.sort(byAge);
     this.places.set(key, { lots, complete: true, level: level ?? pending?.level ?? null });
   }
@@ -221,15 +226,23 @@ export class MoneyFold {
     return level !== null && TERMINAL_LEVELS.has(level);
   }
 
-  /** After a commit: forget the lots of terminal places (enterprises, the pool), whose money seldom moves again. */
-  committed(): void {
+  /**
+   * After a batch is handed over to the read model: forget the lots of terminal places (enterprises, the pool),
+   * whose money seldom moves again, and empty places. Not those this batch changed: the runner folds the next batch
+   * while this one may still be committing, and a place read back from the tables then would miss this batch's
+   * rows. They are forgotten after the next batch, if it leaves them alone (by then this one has landed).
+   */
+  handedOver(): void {
     this.commits++;
+    const touched = new Set<string>();
+    for (const lot of this.dirtyLots) touched.add(`${lot.fund_id}|${lot.to_kind}|${lot.to_id}`);
     this.dirtyLots.clear();
     this.newLots.clear();
     this.dirtyHolders.length = 0;
     this.dirtyFunds.length = 0;
     this.dirtyAllocations.clear();
     for (const [key, entry] of this.places) {
+      if (touched.has(key)) continue;
       // empty places (a transfer received, a holder that sent everything on) are forgotten: memory stays bounded
       if (entry.lots.length === 0 && entry.complete) {
         this.places.delete(key);

@@ -100,8 +100,8 @@ class MoneyWorker implements ProjectionWorker {
     batch.update(FLOW_TABLE, LOT_CHANGES, FLOW_KEY, taken);
   }
 
-  committed(): void {
-    this.fold.committed();
+  handedOver(): void {
+    this.fold.handedOver();
   }
 }
 

@@ -28,7 +28,7 @@ export class ProjectsWorker implements ProjectionWorker {
    */
   readonly changes = new Map<string, ProjectChange>();
   /** Progress reports of this batch, appended to pj_project_progress (see tables.ts for why not an UPDATE). */
-  readonly progress: Row[] = [];
+  progress: Row[] = [];
 
   async prepare(): Promise<void> {}
 
@@ -100,10 +100,10 @@ export class ProjectsWorker implements ProjectionWorker {
     batch.update(PROJECT_TABLE, ['cancelled_on', 'cancelled_position'], PROJECT_KEY, cancelled);
   }
 
-  committed(): void {
+  handedOver(): void {
     this.rows.clear();
     this.changes.clear();
-    this.progress.length = 0;
+    this.progress = [];
   }
 }
 

@@ -142,17 +142,60 @@ test('taking more than a place’s lots hold is an invariant failure, not a sile
   expect(() => fold.apply(event('TransferSent', { transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: 900 }, '2022-04-01'))).toThrow(/invariant/);
 });
 
-test('after a commit the lots of enterprises are evicted from memory and must be loaded back before money leaves them', () => {
+test('an enterprise paid in a batch stays in memory while that batch may still be committing, and is evicted after the next batch leaves it alone', () => {
+  // given a payout to an enterprise, handed over (its commit may still be under way while the next batch folds)
   const fold = given(
     ...budgetAt(),
     event('PayoutMade', { payoutId: 'p1', fromHolderId: 'city', enterpriseHolderId: 'ent', projectId: 'pr1', direction: 'd', amountFen: 100 }, '2022-06-01', 'payout-1'),
   );
-  fold.committed();
-  const reversal = event(
-    'EventReversed',
-    { reversalId: 'r1', reversedEventId: 'payout-1', reversedType: 'PayoutMade', reason: '', movements: [{ from: at('ent'), to: at('city'), amountFen: 100 }] },
-    '2022-07-01',
-  );
-  expect(fold.placesToLoad([reversal]).map((place) => place.key)).toEqual(['f|holder|ent']);
-  expect(() => fold.apply(reversal)).toThrow(/not in memory/);
+  fold.handedOver();
+  const reversal = () =>
+    event(
+      'EventReversed',
+      { reversalId: 'r1', reversedEventId: 'payout-1', reversedType: 'PayoutMade', reason: '', movements: [{ from: at('ent'), to: at('city'), amountFen: 100 }] },
+      '2022-07-01',
+    );
+  // then the next batch finds its lots in memory: nothing is read back from tables that may not have them yet
+  expect(fold.placesToLoad([reversal()])).toEqual([]);
+  expect(lots(fold, at('ent'))).toEqual([{ fen: 100, ageFrom: '2022-06-01', allocation: 'a1' }]);
+  // when a batch that did not touch it is handed over (by then the payout's batch has landed), it is evicted
+  fold.handedOver();
+  // then money leaving it must first be loaded back from the tables
+  expect(fold.placesToLoad([reversal()]).map((place) => place.key)).toEqual(['f|holder|ent']);
+  expect(() => fold.apply(reversal())).toThrow(/not in memory/);
+});
+
+test('loading a place back keeps the lots that arrived since it was forgotten, whether or not their batch has landed in the tables', () => {
+  // given an enterprise paid, forgotten after two hand-overs, then paid again in a batch handed over (maybe in
+  // flight), and once more in the batch being folded
+  const payout = (id: string, fen: number, date: string) =>
+    event('PayoutMade', { payoutId: id, fromHolderId: 'city', enterpriseHolderId: 'ent', projectId: 'pr1', direction: 'd', amountFen: fen }, date, id);
+  const scenario = () => {
+    position = 0;
+    const fold = new MoneyFold({ fresh: true });
+    for (const recorded of [...budgetAt(), payout('p1', 100, '2022-06-01')]) fold.apply(recorded);
+    const p1Row = { ...fold.lotsAt(FUND, at('ent'))[0] };
+    fold.handedOver();
+    fold.handedOver();
+    fold.apply(payout('p2', 30, '2022-06-10'));
+    const p2 = fold.lotsAt(FUND, at('ent'))[0];
+    fold.handedOver();
+    fold.apply(payout('p3', 20, '2022-06-20'));
+    return { fold, p1Row, p2 };
+  };
+  const held = (fold: MoneyFold) => lots(fold, at('ent')).map((lot) => [lot.fen, lot.ageFrom]);
+  const all = [
+    [100, '2022-06-01'],
+    [30, '2022-06-10'],
+    [20, '2022-06-20'],
+  ];
+  // when the tables give back only p1's lot (p2's batch has not landed yet), then the place holds all three, oldest first
+  const before = scenario();
+  before.fold.loadPlace('f|holder|ent', [before.p1Row], 'enterprise');
+  expect(held(before.fold)).toEqual(all);
+  // when they give back p2's lot too (it has landed), then it is there once, as the object in memory
+  const after = scenario();
+  after.fold.loadPlace('f|holder|ent', [after.p1Row, { ...after.p2 }], 'enterprise');
+  expect(held(after.fold)).toEqual(all);
+  expect(after.fold.lotsAt(FUND, at('ent'))[1]).toBe(after.p2);
 });

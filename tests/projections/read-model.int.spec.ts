@@ -1,0 +1,37 @@
+/**
+ * The read model's batch write, on SQLite and on PostgreSQL: what a batch writes is what its rows held when it was
+ * handed to `commit`, even though the runner goes on folding (and changing the same row objects) while it commits.
+ */
+import { PROJECT_PROGRESS_TABLE } from '../../projections/tables';
+import { type ReadModelKind, freshReadModel, tempDir } from './support';
+
+const KINDS: ReadModelKind[] = process.env.FUNDTRAIL_SKIP_PG === 'true' ? ['sqlite'] : ['sqlite', 'postgres'];
+
+describe.each(KINDS)('a %s read model', (kind) => {
+  const dir = tempDir();
+  afterAll(() => dir.remove());
+
+  test('a batch writes the rows as they were when handed over, not as they are changed while it commits', async () => {
+    const made = await freshReadModel(kind, dir.path, 'handover');
+    try {
+      await made.db.createTables([PROJECT_PROGRESS_TABLE], true);
+      // given rows handed to a commit, more than one statement's worth (PostgreSQL: 20,000 rows a statement)
+      const rows = Array.from({ length: 25_000 }, (_, index) => ({ position: index + 1, fund_id: 'f', project_id: `p${index}`, percent: 10, reported_on: '2022-01-01' }));
+      const updated = [{ position: 7, fund_id: 'f', project_id: 'p6', percent: 55, reported_on: '2022-02-01' }];
+      const first = made.db.commit((batch) => batch.insert(PROJECT_PROGRESS_TABLE, rows));
+      // when the caller changes them as soon as commit returns (the next batch being folded), and empties the array
+      for (const row of rows) row.percent = 99;
+      rows.length = 0;
+      await first;
+      const second = made.db.commit((batch) => batch.update(PROJECT_PROGRESS_TABLE, ['percent', 'reported_on'], ['position'], updated));
+      updated[0].percent = 0;
+      await second;
+      // then the tables hold what was handed over
+      const written = await made.db.all<{ n: number; percent: number }>('SELECT COUNT(*) AS n, SUM(percent) AS percent FROM {pj_project_progress}');
+      expect(written).toEqual([{ n: 25_000, percent: 24_999 * 10 + 55 }]);
+      expect(await made.db.all('SELECT position, percent, reported_on FROM {pj_project_progress} WHERE position = 7')).toEqual([{ position: 7, percent: 55, reported_on: '2022-02-01' }]);
+    } finally {
+      await made.drop();
+    }
+  });
+});
