@@ -2,6 +2,7 @@
  * The read model's batch write, on SQLite and on PostgreSQL: what a batch writes is what its rows held when it was
  * handed to `commit`, even though the runner goes on folding (and changing the same row objects) while it commits.
  */
+import type { TableSpec } from '../../projections/read-model';
 import { PROJECT_PROGRESS_TABLE } from '../../projections/tables';
 import { type ReadModelKind, freshReadModel, tempDir } from './support';
 
@@ -30,6 +31,38 @@ describe.each(KINDS)('a %s read model', (kind) => {
       const written = await made.db.all<{ n: number; percent: number }>('SELECT COUNT(*) AS n, SUM(percent) AS percent FROM {pj_project_progress}');
       expect(written).toEqual([{ n: 25_000, percent: 24_999 * 10 + 55 }]);
       expect(await made.db.all('SELECT position, percent, reported_on FROM {pj_project_progress} WHERE position = 7')).toEqual([{ position: 7, percent: 55, reported_on: '2022-02-01' }]);
+    } finally {
+      await made.drop();
+    }
+  });
+
+  test('text with tabs, line breaks, backslashes, Chinese and a literal \\N comes back as written, null as null (PostgreSQL: COPY text format)', async () => {
+    const made = await freshReadModel(kind, dir.path, 'copy-text');
+    const table: TableSpec = {
+      name: 'pj_test_text',
+      columns: [
+        { name: 'position', type: 'bigint' },
+        { name: 'label', type: 'text' },
+        { name: 'note', type: 'text', nullable: true },
+        { name: 'amount_fen', type: 'bigint', nullable: true },
+      ],
+      primary: ['position'],
+      indexes: [],
+    };
+    try {
+      await made.db.createTables([table], true);
+      const odd = ['a\tb', 'two\nlines', 'cr\rhere', 'back\\slash', '\\N', '专项资金 2022', '', '\\\t\\n'];
+      // given more rows than go through COPY on PostgreSQL (PG_COPY_FROM), with odd texts, nulls and large amounts
+      const rows = Array.from({ length: 1_200 }, (_, index) => ({
+        position: index + 1,
+        label: odd[index % odd.length],
+        note: index % 2 === 0 ? odd[(index + 3) % odd.length] : null,
+        amount_fen: index % 3 === 0 ? null : index * 1_000_000_007,
+      }));
+      // when they are inserted in one batch
+      await made.db.commit((batch) => batch.insert(table, rows));
+      // then every value reads back exactly
+      expect(await made.db.all('SELECT position, label, note, amount_fen FROM {pj_test_text} ORDER BY position')).toEqual(rows);
     } finally {
       await made.drop();
     }
