@@ -50,6 +50,8 @@ export const moneyProjection: Projection = {
 /** What taking money from a lot changes in its row. */
 const LOT_CHANGES = ['remaining_fen', 'last_out_on', 'closed_position'] as const;
 const FLOW_KEY = ['fund_id', 'id'] as const;
+/** Places loaded back by one query (3 parameters each). */
+const PLACES_PER_QUERY = 300;
 
 class MoneyWorker implements ProjectionWorker {
   constructor(
@@ -58,16 +60,23 @@ class MoneyWorker implements ProjectionWorker {
   ) {}
 
   async prepare(events: readonly ProjectionEvent[]): Promise<void> {
-    for (const place of this.fold.placesToLoad(events)) {
+    const places = this.fold.placesToLoad(events);
+    // one query for the places of a page, not one each: on PostgreSQL every query is a round trip (a 1M rebuild
+    // loads ~3,500 places back: 2.2 s one by one, measured)
+    for (let start = 0; start < places.length; start += PLACES_PER_QUERY) {
+      const chunk = places.slice(start, start + PLACES_PER_QUERY);
       // INDEXED BY: during a rebuild the tables have no statistics yet, and SQLite then preferred a scan of the
       // fund's whole range of the clustered key over the partial index of open lots (8% of a 1M rebuild in the profile)
-      const rows = await this.db.all<Lot>(`SELECT * FROM {pj_flow}${this.db.kind === 'sqlite' ? ' INDEXED BY pj_flow_open' : ''} WHERE fund_id = ? AND to_kind = ? AND to_id = ? AND remaining_fen > 0`, [
-        place.fundId,
-        place.kind,
-        place.id,
-      ]);
-      const level = place.kind === 'holder' ? (this.fold.holders.get(place.id)?.level ?? null) : null;
-      this.fold.loadPlace(place.key, rows.map(lotOf), level);
+      const rows = await this.db.all<Lot>(
+        `SELECT * FROM {pj_flow}${this.db.kind === 'sqlite' ? ' INDEXED BY pj_flow_open' : ''} WHERE remaining_fen > 0 AND (fund_id, to_kind, to_id) IN (VALUES ${chunk.map(() => '(?, ?, ?)').join(', ')})`,
+        chunk.flatMap((place) => [place.fundId, place.kind, place.id]),
+      );
+      const lotsOf = new Map<string, Lot[]>(chunk.map((place) => [place.key, []]));
+      for (const row of rows) lotsOf.get(`${row.fund_id}|${row.to_kind}|${row.to_id}`)?.push(lotOf(row));
+      for (const place of chunk) {
+        const level = place.kind === 'holder' ? (this.fold.holders.get(place.id)?.level ?? null) : null;
+        this.fold.loadPlace(place.key, lotsOf.get(place.key)!, level);
+      }
     }
   }
 
