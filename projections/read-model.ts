@@ -5,7 +5,8 @@
  * Why not TypeORM repositories for writing: a `save()` per row is the "naive projection" of BASELINES.md
  * (637–3,800 events/s). Writes here are buffered per batch and executed in ONE transaction together with the
  * checkpoint rows: on SQLite through better-sqlite3 prepared statements inside a synchronous transaction
- * (nothing else can interleave on the connection), on PostgreSQL as INSERT … SELECT FROM json_to_recordset(the rows as JSON) statements.
+ * (nothing else can interleave on the connection), on PostgreSQL by COPY for many new rows and INSERT/UPDATE … FROM
+ * json_to_recordset(the rows as JSON) statements otherwise.
  * TypeORM still owns the connection, the entity metadata (the table specs below become EntitySchemas) and
  * the configuration; the DDL is generated from the same specs so that any DataSource can be handed to
  * `rebuildAll` without our entities registered in it.
@@ -227,9 +228,10 @@ export class ReadModel {
   /**
    * Executes a batch atomically. On SQLite the whole batch runs synchronously inside one transaction through
    * cached prepared statements: inserts 100 rows a statement (insertRows), updates one row a statement with
-   * named parameters (`@column`) bound straight from the row object; no SQL text per row. On PostgreSQL: one statement per 20,000
-   * rows whose one parameter is the rows as JSON text (json_to_recordset), in one transaction; the rows are read
-   * before `commit` first awaits, so the caller may change them as soon as it returns its promise.
+   * named parameters (`@column`) bound straight from the row object; no SQL text per row. On PostgreSQL, in one
+   * transaction: plain inserts of PG_COPY_FROM rows or more by COPY, the rest one statement per 5,000 rows whose one
+   * parameter is the rows as JSON text (json_to_recordset). The rows are read before `commit` first awaits, so the
+   * caller may change them as soon as it has the promise.
    */
   async commit(work: (batch: WriteBatch) => void): Promise<void> {
     const operations: Operation[] = [];

@@ -67,4 +67,26 @@ describe.each(KINDS)('a %s read model', (kind) => {
       await made.drop();
     }
   });
+
+  test('a batch that fails part-way (a duplicate key in a bulk insert) writes nothing, and the read model goes on working', async () => {
+    const made = await freshReadModel(kind, dir.path, 'rollback');
+    try {
+      await made.db.createTables([PROJECT_PROGRESS_TABLE], true);
+      const row = (position: number) => ({ position, fund_id: 'f', project_id: `p${position}`, percent: 1, reported_on: '2022-01-01' });
+      await made.db.commit((batch) => batch.insert(PROJECT_PROGRESS_TABLE, [row(1)]));
+      // given a batch whose bulk insert (COPY on PostgreSQL) repeats an existing key, after an insert that succeeds
+      const failing = made.db.commit((batch) => {
+        batch.insert(PROJECT_PROGRESS_TABLE, [row(2)]);
+        batch.insert(PROJECT_PROGRESS_TABLE, Array.from({ length: 1_500 }, (_, index) => row(index + 3)).concat([row(1)]));
+      });
+      // then it is refused, and nothing of it is in the tables
+      await expect(failing).rejects.toThrow(/UNIQUE|duplicate/i);
+      expect(await made.db.all('SELECT COUNT(*) AS n FROM {pj_project_progress}')).toEqual([{ n: 1 }]);
+      // and the next batch commits
+      await made.db.commit((batch) => batch.insert(PROJECT_PROGRESS_TABLE, Array.from({ length: 1_200 }, (_, index) => row(index + 10))));
+      expect(await made.db.all('SELECT COUNT(*) AS n FROM {pj_project_progress}')).toEqual([{ n: 1_201 }]);
+    } finally {
+      await made.drop();
+    }
+  });
 });
