@@ -3,7 +3,7 @@
  * (process.resourceUsage().maxRSS) is its own.
  */
 import { type BenchConfig, type PhaseResult, naivePhase, rebuildPhase } from '../phases';
-import { emmettPostgresAppend, emmettPostgresLoad, emmettPostgresRebuild, emmettSqliteAppend, emmettSqliteLoad, emmettSqliteRebuild } from './emmett';
+import { emmettCommands, emmettPostgresAppend, emmettPostgresLoad, emmettPostgresRebuild, emmettSqliteAppend, emmettSqliteLoad, emmettSqliteRebuild } from './emmett';
 import { adapterRead, bulkLoadPostgres, bulkLoadSqlite, foldParsed, fundtrailAppend, ledgerAppend, rawReadPostgres, rawReadSqlite, verifyChain } from './limits';
 
 export type Kind = 'sqlite' | 'postgres';
@@ -19,7 +19,8 @@ export type PeerRequest =
   | { phase: 'append'; config: BenchConfig; store: Kind; mode: 'fund-day' | 'event'; events: number; target: string; maxSeconds: number }
   | { phase: 'emmett-load'; config: BenchConfig; store: Kind }
   | { phase: 'emmett-append'; config: BenchConfig; store: Kind; mode: 'fund-day' | 'event'; events: number; target: string; maxSeconds: number }
-  | { phase: 'emmett-rebuild'; config: BenchConfig; store: Kind; maxSeconds: number };
+  | { phase: 'emmett-rebuild'; config: BenchConfig; store: Kind; maxSeconds: number }
+  | { phase: 'emmett-commands'; config: BenchConfig; store: Kind; commands: number; target: string; maxSeconds: number };
 
 function run(request: PeerRequest): Promise<PhaseResult> {
   switch (request.phase) {
@@ -49,6 +50,8 @@ function run(request: PeerRequest): Promise<PhaseResult> {
         : emmettPostgresAppend(request.config, request.mode, request.events, request.target, request.maxSeconds);
     case 'emmett-rebuild':
       return request.store === 'sqlite' ? emmettSqliteRebuild(request.config, request.maxSeconds) : emmettPostgresRebuild(request.config, request.maxSeconds);
+    case 'emmett-commands':
+      return emmettCommands(request.config, request.store, request.commands, request.target, request.maxSeconds);
   }
 }
 

@@ -9,12 +9,12 @@ import { existsSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { type LedgerEvent, movementsOf } from '../../src/domain';
+import { type FundEvent, type FundState, type HolderRegistered, type LedgerEvent, HOLDERS_STREAM, decideFund, evolveFund, evolveRegistry, fundStreamId, initialFundState, initialRegistryState, movementsOf } from '../../src/domain';
 import type { NewEvent } from '../../src/event-store/event-store.port';
 import { ProgressBar } from '../../src/shared/progress';
 import { type BenchConfig, type PhaseResult, removeSqlite } from '../phases';
 import { syntheticHistory } from '../synthetic';
-import { type WorkloadAppend, appendWorkload, elapsed, rate, timedAppends } from './limits';
+import { type WorkloadAppend, appendWorkload, commandWorkload, elapsed, rate, timedAppends } from './limits';
 
 /* eslint-disable @typescript-eslint/no-explicit-any */
 const ROOT = resolve(__dirname, '..', '..', '..');
@@ -344,5 +344,77 @@ export async function emmettPostgresHead(config: BenchConfig): Promise<number> {
     return 0;
   } finally {
     await pool.end();
+  }
+}
+
+// ------------------------------------------------------------------------------------------------
+// One command at a time: Emmett's CommandHandler against Fundtrail's Ledger, the same commands and decider
+
+/**
+ * The first `commands` fund commands of the history through Emmett's `CommandHandler` (its documented way to run a
+ * command: read the stream and fold it with `evolve`, decide, append with the stream's expected version), deciding
+ * with Fundtrail's own `decideFund`/`evolveFund`: the same work as `Ledger.executeFund` (bench/peers/limits.ts
+ * ledgerAppend), with Emmett as the store and the command handling. The holders are appended before the clock and
+ * kept in memory (the Ledger reads its holders stream again, from its cached version, on every command).
+ * Each event carries the synthetic event id and business date in its metadata, which `evolve` reads back.
+ */
+export async function emmettCommands(config: BenchConfig, kind: 'sqlite' | 'postgres', commands: number, target: string, maxSeconds: number): Promise<PhaseResult> {
+  const { emmett, store: module } = kind === 'sqlite' ? sqliteModules() : postgresModules();
+  const { holders, queue } = commandWorkload(config, commands);
+  if (kind === 'sqlite') {
+    removeSqlite(target);
+    silenceEmmettLogs();
+  } else await recreateDatabase(config, target);
+  const eventStore = kind === 'sqlite' ? module.getSQLiteEventStore({ fileName: target }) : module.getPostgreSQLEventStore(emmettDatabaseUrl(config, target));
+  const counter = { retries: 0 };
+  try {
+    const registry = initialRegistryState();
+    for (let index = 0; index < holders.length; index += 1_000) {
+      const chunk = holders.slice(index, index + 1_000);
+      await withBusyRetry(() => eventStore.appendToStream(HOLDERS_STREAM, chunk.map(toEmmett), { expectedStreamVersion: expectedStreamVersion(emmett, index - 1) }), counter);
+      chunk.forEach((event, offset) => evolveRegistry(registry, event as unknown as HolderRegistered, index + offset));
+    }
+    const handle = emmett.CommandHandler({
+      initialState: () => ({ state: undefined as FundState | undefined }),
+      // the events come in stream order, with only the metadata they were appended with: the version is the next one
+      evolve: (holder: { state?: FundState }, event: { type: string; data: unknown; metadata: { fundtrailEventId: string; occurredAt: string } }) => {
+        const fundId = (event.data as { fundId: string }).fundId;
+        const state = holder.state ?? initialFundState(fundId);
+        evolveFund(state, { type: event.type, data: event.data } as FundEvent, event.metadata.fundtrailEventId, event.metadata.occurredAt, state.version + 1);
+        return { state };
+      },
+    });
+    const started = process.hrtime.bigint();
+    let done = 0;
+    let events = 0;
+    for (const { fundId, command, events: count, ids } of queue) {
+      await withBusyRetry(
+        () =>
+          handle(eventStore, fundStreamId(fundId), (holder: { state?: FundState }) =>
+            decideFund(command, holder.state ?? initialFundState(fundId), { holders: registry.holders }).map((decided, index) => ({
+              type: decided.event.type,
+              data: decided.event.data,
+              metadata: { fundtrailEventId: ids[index], occurredAt: decided.occurredAt },
+            })),
+          ),
+        counter,
+      );
+      done++;
+      events += count;
+      if (done % 100 === 0 && elapsed(started) > maxSeconds) break;
+    }
+    const seconds = elapsed(started);
+    return {
+      phase: `emmett-${kind === 'sqlite' ? 'sqlite' : 'postgresql'} commands`,
+      ok: true,
+      events,
+      seconds,
+      eventsPerSecond: rate(events, seconds),
+      details: { commands: done, commandsPerSecond: rate(done, seconds), busyRetries: counter.retries },
+    };
+  } finally {
+    await eventStore.close?.();
+    if (kind === 'sqlite') removeSqlite(target);
+    else await dropDatabase(config, target);
   }
 }

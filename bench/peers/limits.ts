@@ -288,14 +288,21 @@ export function foldBalances(balances: Map<string, number>, event: { type: strin
 // ------------------------------------------------------------------------------------------------
 // appends through the Ledger service: load → decide → append, one command at a time
 
+/** One fund command of the history, with the events it decided there (their synthetic ids are kept). */
+export interface WorkloadCommand {
+  fundId: string;
+  command: FundCommand;
+  events: number;
+  firstVersion: number;
+  ids: string[];
+}
+
 /**
- * A fresh store holding the history's holders (appended before the clock); then the first `commands` fund
- * commands of the history (the commands behind its events) go through `Ledger.executeFund` one at a time,
- * for at most `maxSeconds`.
+ * The holders of the history, and its first `commands` fund commands (the commands behind its events, in log
+ * order). The synthetic event ids are kept (eventIdFor), so that a reversal names an event that exists.
  */
-export async function ledgerAppend(config: BenchConfig, kind: 'sqlite' | 'postgres', commands: number, target: string, maxSeconds: number): Promise<PhaseResult> {
-  // the synthetic event ids are kept (eventIdFor), so that a reversal names an event that exists
-  const queue: Array<{ fundId: string; command: FundCommand; events: number; firstVersion: number; ids: string[] }> = [];
+export function commandWorkload(config: BenchConfig, commands: number): { holders: NewEvent[]; queue: WorkloadCommand[] } {
+  const queue: WorkloadCommand[] = [];
   const holders: NewEvent[] = [];
   for (const append of syntheticHistory({ events: Math.max(200_000, commands * 3), seed: config.seed })) {
     if (append.streamId === HOLDERS_STREAM) {
@@ -311,6 +318,16 @@ export async function ledgerAppend(config: BenchConfig, kind: 'sqlite' | 'postgr
     }
     if (queue.length >= commands) break;
   }
+  return { holders, queue: queue.slice(0, commands) };
+}
+
+/**
+ * A fresh store holding the history's holders (appended before the clock); then the first `commands` fund
+ * commands of the history (the commands behind its events) go through `Ledger.executeFund` one at a time,
+ * for at most `maxSeconds`.
+ */
+export async function ledgerAppend(config: BenchConfig, kind: 'sqlite' | 'postgres', commands: number, target: string, maxSeconds: number): Promise<PhaseResult> {
+  const { holders, queue } = commandWorkload(config, commands);
   let store: SqliteEventStore | PostgresEventStore;
   if (kind === 'sqlite') {
     removeSqlite(target);
@@ -328,7 +345,7 @@ export async function ledgerAppend(config: BenchConfig, kind: 'sqlite' | 'postgr
     const started = process.hrtime.bigint();
     let done = 0;
     let events = 0;
-    for (const { fundId, command, events: count, firstVersion, ids } of queue.slice(0, commands)) {
+    for (const { fundId, command, events: count, firstVersion, ids } of queue) {
       await ledger.executeFund(fundId, command, { actor, eventIdFor: (_event, version) => ids[version - firstVersion] });
       done++;
       events += count;

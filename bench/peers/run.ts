@@ -255,6 +255,8 @@ async function main(): Promise<void> {
       record('fundtrail.append.postgres.fund-day', size, await runChild({ phase: 'append', config, store: 'postgres', mode: 'fund-day', events: 100_000, target: 'ft_peers_append_fund_day', maxSeconds: cap }));
     }
     if (emmett) {
+      record('emmett.commands.sqlite', size, await runChild({ phase: 'emmett-commands', config, store: 'sqlite', commands: 20_000, target: file('emmett-commands'), maxSeconds: cap }));
+      if (postgres) record('emmett.commands.postgres', size, await runChild({ phase: 'emmett-commands', config, store: 'postgres', commands: 5_000, target: 'fundtrail_emmett_commands', maxSeconds: cap }));
       record('emmett.append.sqlite.event', size, await runChild({ phase: 'emmett-append', config, store: 'sqlite', mode: 'event', events: 5_000, target: file('emmett-event'), maxSeconds: cap }));
       record('emmett.append.sqlite.fund-day', size, await runChild({ phase: 'emmett-append', config, store: 'sqlite', mode: 'fund-day', events: 50_000, target: file('emmett-fund-day'), maxSeconds: cap }));
       if (postgres) {
@@ -285,6 +287,8 @@ export const LABELS: Record<string, string> = {
   'naive.typeorm.sqlite': 'naive NestJS/TypeORM: findOne + save per holder, save checkpoint per event (WAL), sample of 20,000',
   'fundtrail.ledger.sqlite': 'Fundtrail Ledger service, one command at a time (load → decide → append), SQLite',
   'fundtrail.ledger.postgres': 'Fundtrail Ledger service, one command at a time, PostgreSQL',
+  'emmett.commands.sqlite': "Emmett SQLite `CommandHandler`, one command at a time (aggregate the stream → Fundtrail's decideFund → append), the same commands",
+  'emmett.commands.postgres': "Emmett PostgreSQL `CommandHandler`, one command at a time (aggregate → decideFund → append), the same commands",
   'fundtrail.append.sqlite.event': 'Fundtrail SQLite adapter, one event per append',
   'fundtrail.append.sqlite.fund-day': 'Fundtrail SQLite adapter, one fund-day per append (batch)',
   'fundtrail.append.postgres.event': 'Fundtrail PostgreSQL adapter, one event per append',
