@@ -6,6 +6,7 @@
  * beginning. Loaded with createRequire from those folders, so the root build needs none of them.
  */
 import { existsSync } from 'node:fs';
+import Database from 'better-sqlite3';
 import { createRequire } from 'node:module';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
@@ -141,10 +142,12 @@ export async function emmettSqliteRebuild(config: BenchConfig, maxSeconds: numbe
   const { store: module } = sqliteModules();
   const fileName = emmettSqliteFile(config);
   silenceEmmettLogs();
-  const setup = module.sqliteConnection({ fileName });
-  await setup.command('DROP TABLE IF EXISTS emmett_balances');
-  await setup.command('CREATE TABLE emmett_balances (fund_id TEXT NOT NULL, holder_id TEXT NOT NULL, balance_fen INTEGER NOT NULL, PRIMARY KEY (fund_id, holder_id))');
-  const head = Number((await setup.querySingle('SELECT MAX(global_position) AS head FROM emt_messages'))?.head ?? 0);
+  // the projection's table is reset outside the clock through better-sqlite3: with Emmett's own connection (sqlite3)
+  // the DROP of a table an earlier run filled failed with SQLITE_LOCKED (seen in this session's runs)
+  const setup = new Database(fileName);
+  setup.exec('DROP TABLE IF EXISTS emmett_balances');
+  setup.exec('CREATE TABLE emmett_balances (fund_id TEXT NOT NULL, holder_id TEXT NOT NULL, balance_fen INTEGER NOT NULL, PRIMARY KEY (fund_id, holder_id))');
+  const head = Number((setup.prepare('SELECT MAX(global_position) AS head FROM emt_messages').get() as { head: number | null }).head ?? 0);
   setup.close();
   const eventStore = module.getSQLiteEventStore({ fileName });
   const projection = {
@@ -291,6 +294,9 @@ export async function emmettPostgresRebuild(config: BenchConfig, maxSeconds: num
   const setup = new Pool({ connectionString, max: 1 });
   await setup.query('DROP TABLE IF EXISTS emmett_balances');
   await setup.query('CREATE TABLE emmett_balances (fund_id text NOT NULL, holder_id text NOT NULL, balance_fen bigint NOT NULL, PRIMARY KEY (fund_id, holder_id))');
+  // every run from the first event: rebuildPostgreSQLProjections resumed from the checkpoint an earlier run left
+  // (a second run after a complete one read 0 events), so the projection's processor row is deleted first
+  if ((await setup.query("SELECT to_regclass('emt_processors') AS t")).rows[0].t) await setup.query("DELETE FROM emt_processors WHERE processor_id LIKE '%balances%'");
   const head = Number((await setup.query('SELECT MAX(global_position) AS head FROM emt_messages')).rows[0].head ?? 0);
   await setup.end();
   const { SQL } = dumbo;
