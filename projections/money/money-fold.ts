@@ -102,6 +102,8 @@ interface PlaceEntry {
   /** True when `lots` holds every open lot of the place (false: some are only in the database). */
   complete: boolean;
   level: string | null;
+  /** The batch (count of hand-overs before it) that last changed the place's lots: see `handedOver`. */
+  changedIn: number;
 }
 
 /** At most this many pieces per event: ids are position × PIECES_PER_EVENT_MAX + sequence. */
@@ -202,7 +204,7 @@ export class MoneyFold {
       lots.push(...pending.lots);
     }
     lots.sort(byAge);
-    this.places.set(key, { lots, complete: true, level: level ?? pending?.level ?? null });
+    this.places.set(key, { lots, complete: true, level: level ?? pending?.level ?? null, changedIn: pending?.changedIn ?? -1 });
   }
 
   /**
@@ -233,16 +235,14 @@ export class MoneyFold {
    * rows. They are forgotten after the next batch, if it leaves them alone (by then this one has landed).
    */
   handedOver(): void {
-    this.commits++;
-    const touched = new Set<string>();
-    for (const lot of this.dirtyLots) touched.add(`${lot.fund_id}|${lot.to_kind}|${lot.to_id}`);
+    const batch = this.commits++;
     this.dirtyLots.clear();
     this.newLots.clear();
     this.dirtyHolders.length = 0;
     this.dirtyFunds.length = 0;
     this.dirtyAllocations.clear();
     for (const [key, entry] of this.places) {
-      if (touched.has(key)) continue;
+      if (entry.changedIn === batch) continue;
       // empty places (a transfer received, a holder that sent everything on) are forgotten: memory stays bounded
       if (entry.lots.length === 0 && entry.complete) {
         this.places.delete(key);
@@ -494,9 +494,10 @@ export class MoneyFold {
     if (!entry) {
       // complete: nothing of this place can be in the tables. Fresh fold: a non-terminal place is absent only when
       // empty; a terminal one only before the first commit (afterwards it may have been dropped with lots in it).
-      entry = { lots: [], complete: this.options.fresh && (!this.isTerminal(level) || this.commits === 0), level };
+      entry = { lots: [], complete: this.options.fresh && (!this.isTerminal(level) || this.commits === 0), level, changedIn: this.commits };
       this.places.set(key, entry);
     } else if (entry.level === null) entry.level = level; // loaded before its holder was registered (same batch)
+    entry.changedIn = this.commits;
     insertSorted(entry.lots, lot);
     this.dirtyLots.add(lot);
     this.newLots.add(lot);
@@ -508,6 +509,7 @@ export class MoneyFold {
     if (!entry || !entry.complete) {
       throw new Error(`invariant: lots of ${key} are not in memory (position ${context.event.position}); prepare() must load them`);
     }
+    entry.changedIn = this.commits;
     const pieces: Array<{ lot: Lot; amount: number }> = [];
     const lots = entry.lots;
     const prefer = context.prefer;
