@@ -46,7 +46,9 @@ const PARAMS: Record<string, string> = { fundId: 'f1', transferId: 't1', project
 
 // ---- hostile values, each invalid for its kind whatever else the body holds
 
-const notString = fc.oneof(fc.integer(), fc.double(), fc.boolean(), fc.constant([]), fc.array(fc.string(), { minLength: 1, maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
+// finite doubles only: JSON has no NaN or ±Infinity (JSON.stringify sends null, which for an optional field means
+// "not given" and is accepted: a CI run's seed drew -Infinity for parkHolderId and the project was registered)
+const notString = fc.oneof(fc.integer(), fc.double({ noNaN: true, noDefaultInfinity: true }), fc.boolean(), fc.constant([]), fc.array(fc.string(), { minLength: 1, maxLength: 3 }), fc.dictionary(fc.string({ maxLength: 5 }), fc.string({ maxLength: 5 }), { maxKeys: 3 }));
 const anyScript = fc.string({ unit: 'binary', minLength: 1, maxLength: 40 });
 const nasty = fc.constantFrom('😀', '\u202e', '\u200b', '\ud800', 'ا', '\u0000', '../', '<script>', "' OR 1=1 --", ' ', '中');
 const longText = (min: number) =>
