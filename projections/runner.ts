@@ -208,6 +208,7 @@ export class ProjectionRunner {
     // writes it (in its own process, on the other core) while this thread works on; a SQLite commit is synchronous,
     // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
     let inFlight: Promise<void> | undefined;
+    let renewedAt = Date.now();
     try {
       while (from < until) {
         const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
@@ -220,6 +221,14 @@ export class ProjectionRunner {
         const done = events.length === 0 || foldedUntil >= until;
         if (folded >= batchSize || (done && folded > 0)) {
           if (inFlight) await inFlight;
+          // a catch-up longer than a lease's lifetime (a rebuild of a big history) keeps its leases: without renewal
+          // the fence of the first batch after it expired failed the whole catch-up (SQLite's leases last 15 s)
+          const renewEveryMs = this.leases?.renewEveryMs;
+          if (renewEveryMs !== undefined && Date.now() - renewedAt >= renewEveryMs) {
+            const lost = await this.leases!.renew(this.folding.map(({ projection }) => projection.name));
+            if (lost.length > 0) throw new Error(`投影 ${lost.join(', ')} 的租约已过期或被其他实例取得 / the lease of projection ${lost.join(', ')} expired or was taken by another instance during a catch-up`);
+            renewedAt = Date.now();
+          }
           const position = foldedUntil;
           inFlight = this.handOver(position).then(() => {
             options.onBatchCommitted?.(position);

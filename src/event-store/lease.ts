@@ -25,6 +25,8 @@ export interface Lease {
   acquire(name: string): Promise<boolean>;
   /** Keeps a held lease; false when it was lost (expired and taken, or the PostgreSQL session ended). */
   renew(name: string): Promise<boolean>;
+  /** How often a holder must renew to keep its leases (undefined: they do not expire while held). */
+  readonly renewEveryMs?: number;
   /** Gives it up (no-op when not held). */
   release(name: string): Promise<void>;
   /** A statement with `?` placeholders that fails unless this holder holds `name` when it runs (see the header). */
@@ -135,6 +137,7 @@ export const SQLITE_LEASE_TABLE = 'pj_lease';
 
 export class SqliteLease implements Lease {
   readonly owner: string;
+  readonly renewEveryMs: number;
   private readonly ttlMs: number;
   private readonly now: () => number;
 
@@ -144,6 +147,7 @@ export class SqliteLease implements Lease {
   ) {
     this.owner = options.owner ?? `${hostname()}:${process.pid}:${randomUUID()}`;
     this.ttlMs = options.ttlMs ?? LEASE_TTL_MS_DEFAULT;
+    this.renewEveryMs = Math.floor(this.ttlMs / 3);
     this.now = options.now ?? Date.now;
     db.exec(`CREATE TABLE IF NOT EXISTS "${SQLITE_LEASE_TABLE}" (name TEXT PRIMARY KEY, owner TEXT NOT NULL, expires_at INTEGER NOT NULL) WITHOUT ROWID`);
   }
@@ -236,6 +240,23 @@ export class LeaseGroup {
 
   holds(key: string): boolean {
     return this.held.has(key);
+  }
+
+  /** How often the holder must renew (see Lease.renewEveryMs). */
+  get renewEveryMs(): number | undefined {
+    return this.lease.renewEveryMs;
+  }
+
+  /** Renews the held leases among `keys`; returns those that were lost (no longer held). */
+  async renew(keys: readonly string[]): Promise<string[]> {
+    const lost: string[] = [];
+    for (const key of keys) {
+      if (!this.held.has(key)) continue;
+      if (await this.lease.renew(this.nameOf(key))) continue;
+      this.held.delete(key);
+      lost.push(key);
+    }
+    return lost;
   }
 
   fence(key: string): { sql: string; params: unknown[] } {
