@@ -30,6 +30,11 @@ export interface Projection {
   readonly name: string;
   readonly description: { zh: string; en: string };
   readonly tables: TableSpec[];
+  /**
+   * The event types its worker folds (it must ignore any other it is given). The runner asks the store for these
+   * only, so a projection rebuilt alone does not parse the rest of the log. Absent: every type.
+   */
+  readonly handles?: readonly string[];
   /** `fresh`: the tables are empty and the checkpoint is 0 (a rebuild), so nothing has to be loaded back. */
   open(db: ReadModel, options: { fresh: boolean }): Promise<ProjectionWorker>;
 }

@@ -209,17 +209,26 @@ export class ProjectionRunner {
     // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
     let inFlight: Promise<void> | undefined;
     let renewedAt = Date.now();
+    // Only the event types the fed projections fold, when each says which (Projection.handles): the store skips the
+    // others unparsed. A short page then means nothing more of those types up to the head read above, so the
+    // checkpoints move to `until` even when the events after the last one folded are all of other types.
+    const types = options.filter ? undefined : typesOf(fed);
     try {
       while (from < until) {
-        const page = await readPage(this.store, foldedUntil, Math.min(pageSize, batchSize - folded, until - foldedUntil), options.filter !== undefined);
+        const limit = Math.min(pageSize, batchSize - folded, until - foldedUntil);
+        const page = await readPage(this.store, foldedUntil, limit, options.filter !== undefined, types);
         const events = page.length > 0 && page[page.length - 1].position > until ? page.filter((event) => event.position <= until) : page;
         if (events.length > 0) {
           foldedUntil = events[events.length - 1].position;
           await this.fold(events, foldedUntil, options.filter);
           folded += events.length;
         }
-        const done = events.length === 0 || foldedUntil >= until;
-        if (folded >= batchSize || (done && folded > 0)) {
+        const done = events.length === 0 || foldedUntil >= until || (types !== undefined && page.length < limit);
+        if (done && types !== undefined && foldedUntil < until) {
+          foldedUntil = until;
+          await this.joinFolding(until);
+        }
+        if (folded >= batchSize || (done && this.folding.length > 0)) {
           if (inFlight) await inFlight;
           // a catch-up longer than a lease's lifetime (a rebuild of a big history) keeps its leases: without renewal
           // the fence of the first batch after it expired failed the whole catch-up (SQLite's leases last 15 s)
@@ -277,14 +286,19 @@ export class ProjectionRunner {
   /** The projections folding the current (uncommitted) batch: those whose checkpoint is before its events. */
   private folding: Array<{ projection: Projection; worker: ProjectionWorker; after: number }> = [];
 
-  /** Folds one page of events into the workers (in memory; nothing is written before `handOver`). */
-  private async fold(events: ProjectionEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
+  /** Adds to the current batch every projection this instance feeds whose checkpoint is before `last`. */
+  private async joinFolding(last: number): Promise<void> {
     for (const projection of this.projections) {
       if (!this.feeds(projection)) continue;
       const after = this.checkpoints.get(projection.name) ?? 0;
       if (after >= last || this.folding.some((entry) => entry.projection === projection)) continue;
       this.folding.push({ projection, worker: await this.workerFor(projection), after });
     }
+  }
+
+  /** Folds one page of events into the workers (in memory; nothing is written before `handOver`). */
+  private async fold(events: ProjectionEvent[], last: number, filter?: (event: RecordedEvent) => boolean): Promise<void> {
+    await this.joinFolding(last);
     // with a filter the page came from readAll (whole events: the filter may look at any field)
     const kept = filter ? (events as RecordedEvent[]).filter(filter) : events;
     const first = events[0].position;
@@ -387,8 +401,18 @@ export class ProjectionRunner {
  * One page of the log for the projections: the store's lean read (no hashes, only the business date of the
  * metadata) when it has one and no filter needs whole events, otherwise readAll.
  */
-function readPage(store: EventStore, after: number, limit: number, whole: boolean): Promise<ProjectionEvent[]> {
-  return whole ? store.readAll({ after, limit }) : readAllForProjection(store, { after, limit });
+function readPage(store: EventStore, after: number, limit: number, whole: boolean, types?: readonly string[]): Promise<ProjectionEvent[]> {
+  return whole ? store.readAll({ after, limit }) : readAllForProjection(store, { after, limit, ...(types ? { types } : {}) });
+}
+
+/** The event types the projections fold together, or undefined (every type) when one of them does not say. */
+function typesOf(projections: readonly Projection[]): string[] | undefined {
+  const types = new Set<string>();
+  for (const projection of projections) {
+    if (!projection.handles) return undefined;
+    for (const type of projection.handles) types.add(type);
+  }
+  return [...types];
 }
 
 /** The shape of a projection's tables (columns, keys, indexes): a change means its rows must be rebuilt. */

@@ -13,6 +13,8 @@ export const moneyProjection: Projection = {
   name: 'money',
   description: { zh: '资金流向与余额、滞留、执行（FIFO 资金批次）', en: 'money flows: balances, dwell time, execution (FIFO lots)' },
   tables: [HOLDER_TABLE, FUND_TABLE, ALLOCATION_TABLE, FLOW_TABLE],
+  // the events that register holders and move money (MoneyFold.apply); project events move none
+  handles: ['HolderRegistered', 'FundAppropriated', 'AllocationIssued', 'TransferSent', 'TransferReceived', 'FundsReturned', 'PayoutMade', 'EventReversed'],
   async open(db, { fresh }) {
     const fold = new MoneyFold({ fresh });
     if (!fresh) {

@@ -14,6 +14,7 @@ export const projectsProjection: Projection = {
   name: 'projects',
   description: { zh: '项目库（登记、进度、结项、撤销）', en: 'project registry (registered, progress, closed, cancelled)' },
   tables: [PROJECT_TABLE, PROJECT_PROGRESS_TABLE],
+  handles: ['ProjectRegistered', 'ProjectProgressReported', 'ProjectClosed', 'ProjectCancelled'],
   async open() {
     return new ProjectsWorker();
   },

@@ -106,6 +106,11 @@ export interface ReadAllForProjectionOptions {
   after?: number;
   /** At most this many (capped at READ_BATCH_MAX). */
   limit?: number;
+  /**
+   * Only events of these types (all when absent): the store skips the others without parsing them. A page shorter
+   * than `limit` then means that nothing of these types follows in the log as it was read, not that nothing follows.
+   */
+  types?: readonly string[];
 }
 
 export interface Subscription {

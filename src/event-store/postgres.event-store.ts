@@ -461,7 +461,10 @@ export class PostgresEventStore implements EventStore {
     if (this.closed) throw new EventStoreUnavailableError('postgres', `${this.where}: the store is closed (reading all for projections)`);
     let rows: unknown[][];
     try {
-      rows = (await this.pool.query<unknown[]>({ text: this.sql.allForProjection, values: [options.after ?? 0, limit], rowMode: 'array' })).rows;
+      const query = options.types
+        ? { text: this.sql.allForProjectionOfTypes, values: [options.after ?? 0, limit, options.types], rowMode: 'array' as const }
+        : { text: this.sql.allForProjection, values: [options.after ?? 0, limit], rowMode: 'array' as const };
+      rows = (await this.pool.query<unknown[]>(query)).rows;
     } catch (error) {
       throw this.translate(error, 'reading all for projections');
     }
@@ -685,6 +688,7 @@ function statements(s: string) {
     allForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
     allBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position < $1::bigint ORDER BY position DESC LIMIT $2::bigint`,
     allForProjection: `SELECT position, stream_id, version, event_id, type, data, metadata->>'occurredAt' FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
+    allForProjectionOfTypes: `SELECT position, stream_id, version, event_id, type, data, metadata->>'occurredAt' FROM ${s}.events WHERE position > $1::bigint AND type = ANY($3::text[]) ORDER BY position ASC LIMIT $2::bigint`,
     headPosition: `SELECT coalesce(max(position), 0) AS position FROM ${s}.events`,
   };
 }

@@ -36,7 +36,27 @@ export async function* readAllInBatches(store: EventStore, options: ReadAllInBat
   }
 }
 
-/** A page of the log as projections read it: the store's lean read where it has one, otherwise its readAll page. */
-export function readAllForProjection(store: EventStore, options: ReadAllForProjectionOptions): Promise<ProjectionEvent[]> {
-  return store.readAllForProjection ? store.readAllForProjection(options) : store.readAll(options);
+/**
+ * A page of the log as projections read it: the store's lean read where it has one, otherwise its readAll pages
+ * (EventStoreDB), with `types` applied here: readAll pages are read until `limit` events of those types are found or
+ * the log ends, so that a short page means the same as from the lean read (nothing more of those types).
+ */
+export async function readAllForProjection(store: EventStore, options: ReadAllForProjectionOptions): Promise<ProjectionEvent[]> {
+  if (store.readAllForProjection) return store.readAllForProjection(options);
+  if (!options.types) return store.readAll(options);
+  const types = new Set(options.types);
+  const limit = Math.min(Math.max(0, options.limit ?? READ_BATCH_MAX), READ_BATCH_MAX);
+  const found: ProjectionEvent[] = [];
+  let after = options.after ?? 0;
+  while (found.length < limit) {
+    const page = await store.readAll({ after, limit: READ_BATCH_MAX });
+    for (const event of page) {
+      if (!types.has(event.type)) continue;
+      found.push(event);
+      if (found.length === limit) return found;
+    }
+    if (page.length < READ_BATCH_MAX) return found;
+    after = page[page.length - 1].position;
+  }
+  return found;
 }

@@ -257,7 +257,9 @@ export class SqliteEventStore implements EventStore {
    */
   async readAllForProjection(options: ReadAllForProjectionOptions = {}): Promise<ProjectionEvent[]> {
     const limit = Math.min(Math.max(0, options.limit ?? READ_BATCH_MAX), READ_BATCH_MAX);
-    const rows = this.projectionPage.all(options.after ?? 0, limit) as Array<[number, string, number, string, string, string, string]>;
+    const rows = (
+      options.types ? this.projectionPageOf(options.types).all(options.after ?? 0, ...options.types, limit) : this.projectionPage.all(options.after ?? 0, limit)
+    ) as Array<[number, string, number, string, string, string, string]>;
     const events: ProjectionEvent[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
@@ -272,6 +274,22 @@ export class SqliteEventStore implements EventStore {
       };
     }
     return events;
+  }
+
+  /** readAllForProjection's page of some event types: one prepared statement per list of types. */
+  private readonly projectionPages = new Map<string, Database.Statement<unknown[], unknown[]>>();
+  private projectionPageOf(types: readonly string[]): Database.Statement<unknown[], unknown[]> {
+    const key = types.join('\u0000');
+    let statement = this.projectionPages.get(key);
+    if (!statement) {
+      statement = this.db
+        .prepare<unknown[], unknown[]>(
+          `SELECT position, stream_id, version, event_id, type, data, json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? AND type IN (${types.map(() => '?').join(', ')}) ORDER BY position ASC LIMIT ?`,
+        )
+        .raw(true);
+      this.projectionPages.set(key, statement);
+    }
+    return statement;
   }
 
   /** The fastest way through the whole log: a lazy iterator, one row at a time (for rebuilds). */

@@ -22,6 +22,25 @@ const lean = (event: RecordedEvent): ProjectionEvent => ({
   metadata: { occurredAt: event.metadata.occurredAt },
 });
 
+const TYPES = ['TransferSent', 'ProjectClosed', 'EventReversed'];
+
+/** Pages of `types` only: the events of those types of readAll, in order, each once; a short page only at the end. */
+async function expectTypesOfReadAll(store: EventStore, pageSize: number): Promise<number> {
+  const wanted = (await store.readAll({ limit: 10_000 })).filter((event) => TYPES.includes(event.type)).map(lean);
+  expect(wanted.length).toBeGreaterThan(pageSize);
+  const pages: ProjectionEvent[][] = [];
+  let after = 0;
+  for (;;) {
+    const page = await readAllForProjection(store, { after, limit: pageSize, types: TYPES });
+    pages.push(page.map((event) => ('hash' in event ? lean(event as RecordedEvent) : event)));
+    if (page.length < pageSize) break;
+    after = page[page.length - 1].position;
+  }
+  expect(pages.slice(0, -1).every((page) => page.length === pageSize)).toBe(true);
+  expect(pages.flat()).toEqual(wanted);
+  return wanted.length;
+}
+
 async function expectSameAsReadAll(store: EventStore, pageSize: number): Promise<number> {
   expect(store.readAllForProjection).toBeDefined();
   let after = 0;
@@ -57,6 +76,13 @@ describe('readAllForProjection', () => {
     expect((await store.readAllForProjection({ after: 5, limit: 3 })).map((event) => event.position)).toEqual([6, 7, 8]);
   });
 
+  it('only some event types (SQLite in SQL; a store without the lean read through its readAll pages): the same events, a short page only at the end', async () => {
+    const count = await expectTypesOfReadAll(store, 4);
+    const withoutLeanRead = Object.create(store, { readAllForProjection: { value: undefined } }) as SqliteEventStore;
+    expect(await expectTypesOfReadAll(withoutLeanRead, 4)).toBe(count);
+    expect(await readAllForProjection(store, { after: await store.headPosition(), types: TYPES })).toEqual([]);
+  });
+
   it('read-all.ts readAllForProjection: the lean page where the store has one, its readAll page where it has not (EventStoreDB)', async () => {
     expect(await readAllForProjection(store, { after: 5, limit: 3 })).toEqual(await store.readAllForProjection({ after: 5, limit: 3 }));
     const withoutLeanRead = Object.create(store, { readAllForProjection: { value: undefined } }) as SqliteEventStore;
@@ -72,6 +98,7 @@ describe('readAllForProjection', () => {
       const events = await store.readAll({ limit: 10_000 });
       await pg.importEvents(events, []);
       expect(await expectSameAsReadAll(pg, 41)).toBe(events.length);
+      expect(await expectTypesOfReadAll(pg, 4)).toBe(events.filter((event) => TYPES.includes(event.type)).length);
     } finally {
       await pg.close();
       const { Pool } = await import('pg');
