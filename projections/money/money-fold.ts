@@ -125,17 +125,10 @@ export function dayNumber(date: string): number {
 }
 export const daysBetween = (from: string, to: string): number => dayNumber(to) - dayNumber(from);
 
-export function placeKeyOf(fundId: string, place: Place): string {
-  switch (place.kind) {
-    case 'holder':
-      return `${fundId}|holder|${place.holderId}`;
-    case 'transit':
-      return `${fundId}|transit|${place.transferId}`;
-    default:
-      return `${fundId}|${place.kind}|`;
-  }
-}
 const placeId = (place: Place): string => (place.kind === 'holder' ? place.holderId : place.kind === 'transit' ? place.transferId : '');
+/** A place's key in memory from the columns a flow row has for it (`fund_id`, `to_kind`, `to_id`: '' but for holders and transfers). */
+export const placeKey = (fundId: string, kind: string, id: string): string => `${fundId}|${kind}|${id}`;
+export const placeKeyOf = (fundId: string, place: Place): string => placeKey(fundId, place.kind, placeId(place));
 
 export interface MoneyFoldOptions {
   fresh: boolean;

@@ -7,7 +7,7 @@ import type { ProjectionEvent } from '../../src/event-store/event-store.port';
 import type { Projection, ProjectionWorker } from '../projection';
 import type { ReadModel, Row, WriteBatch } from '../read-model';
 import { ALLOCATION_TABLE, FLOW_TABLE, FUND_TABLE, HOLDER_TABLE } from '../tables';
-import { type AllocationInfo, type HolderInfo, type Lot, MoneyFold } from './money-fold';
+import { type AllocationInfo, type HolderInfo, type Lot, MoneyFold, placeKey } from './money-fold';
 
 export const moneyProjection: Projection = {
   name: 'money',
@@ -74,7 +74,7 @@ class MoneyWorker implements ProjectionWorker {
         chunk.flatMap((place) => [place.fundId, place.kind, place.id]),
       );
       const lotsOf = new Map<string, Lot[]>(chunk.map((place) => [place.key, []]));
-      for (const row of rows) lotsOf.get(`${row.fund_id}|${row.to_kind}|${row.to_id}`)?.push(lotOf(row));
+      for (const row of rows) lotsOf.get(placeKey(row.fund_id, row.to_kind, row.to_id))?.push(lotOf(row));
       for (const place of chunk) {
         const level = place.kind === 'holder' ? (this.fold.holders.get(place.id)?.level ?? null) : null;
         this.fold.loadPlace(place.key, lotsOf.get(place.key)!, level);
