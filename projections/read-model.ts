@@ -356,7 +356,7 @@ function copyValue(value: unknown): string {
 /** WAL pages between automatic checkpoints during a long catch-up (SQLite; 4 KB pages: 64 MB). */
 const WAL_AUTOCHECKPOINT_BULK = 16_384;
 
-/** Rows per PostgreSQL statement (each column one array parameter). */
+/** Rows per PostgreSQL json_to_recordset statement (one JSON text parameter). */
 const PG_ROWS_PER_STATEMENT = 5_000;
 
 /** SQLite: rows per multi-row INSERT, and the parameter limit of a statement (SQLITE_MAX_VARIABLE_NUMBER ≥ 32,766 since 3.32). */

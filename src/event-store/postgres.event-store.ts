@@ -658,6 +658,9 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
+/** What readAllForProjection reads of an event: no hashes, of the metadata only the business date. */
+const PROJECTION_COLUMNS = "position, stream_id, version, event_id, type, data, metadata->>'occurredAt'";
+
 function statements(s: string) {
   return {
     findKey: `SELECT key, request_hash, response FROM ${s}.idempotency WHERE key = $1`,
@@ -687,8 +690,8 @@ function statements(s: string) {
     readBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE stream_id = $1 AND version <= $2::bigint ORDER BY version DESC LIMIT $3::bigint`,
     allForwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
     allBackwards: `SELECT ${EVENT_COLUMNS} FROM ${s}.events WHERE position < $1::bigint ORDER BY position DESC LIMIT $2::bigint`,
-    allForProjection: `SELECT position, stream_id, version, event_id, type, data, metadata->>'occurredAt' FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
-    allForProjectionOfTypes: `SELECT position, stream_id, version, event_id, type, data, metadata->>'occurredAt' FROM ${s}.events WHERE position > $1::bigint AND type = ANY($3::text[]) ORDER BY position ASC LIMIT $2::bigint`,
+    allForProjection: `SELECT ${PROJECTION_COLUMNS} FROM ${s}.events WHERE position > $1::bigint ORDER BY position ASC LIMIT $2::bigint`,
+    allForProjectionOfTypes: `SELECT ${PROJECTION_COLUMNS} FROM ${s}.events WHERE position > $1::bigint AND type = ANY($3::text[]) ORDER BY position ASC LIMIT $2::bigint`,
     headPosition: `SELECT coalesce(max(position), 0) AS position FROM ${s}.events`,
   };
 }

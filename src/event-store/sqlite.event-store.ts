@@ -83,8 +83,6 @@ export class SqliteEventStore implements EventStore {
   private readonly waker = createWaker();
   private readonly statements;
   private readonly appendTransaction;
-  /** readAllForProjection's page: rows as arrays (`.raw()`), the business date extracted by SQLite. */
-  private readonly projectionPage: Database.Statement<[number, number], unknown[]>;
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     try {
@@ -120,11 +118,6 @@ export class SqliteEventStore implements EventStore {
       allBackwards: this.db.prepare<[number, number], EventRow>('SELECT * FROM events WHERE position < ? ORDER BY position DESC LIMIT ?'),
       headPosition: this.db.prepare<[], { position: number | null }>('SELECT MAX(position) AS position FROM events'),
     };
-    this.projectionPage = this.db
-      .prepare<[number, number], unknown[]>(
-        "SELECT position, stream_id, version, event_id, type, data, json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? ORDER BY position ASC LIMIT ?",
-      )
-      .raw(true);
     this.appendTransaction = this.db.transaction((streamId: string, events: NewEvent[], options: AppendOptions): AppendResult => {
       if (options.idempotency) {
         const existing = this.statements.idempotency.get(options.idempotency.key);
@@ -257,9 +250,7 @@ export class SqliteEventStore implements EventStore {
    */
   async readAllForProjection(options: ReadAllForProjectionOptions = {}): Promise<ProjectionEvent[]> {
     const limit = Math.min(Math.max(0, options.limit ?? READ_BATCH_MAX), READ_BATCH_MAX);
-    const rows = (
-      options.types ? this.projectionPageOf(options.types).all(options.after ?? 0, ...options.types, limit) : this.projectionPage.all(options.after ?? 0, limit)
-    ) as Array<[number, string, number, string, string, string, string]>;
+    const rows = this.projectionPageOf(options.types).all(options.after ?? 0, ...(options.types ?? []), limit) as Array<[number, string, number, string, string, string, string]>;
     const events: ProjectionEvent[] = new Array(rows.length);
     for (let index = 0; index < rows.length; index++) {
       const row = rows[index];
@@ -276,16 +267,18 @@ export class SqliteEventStore implements EventStore {
     return events;
   }
 
-  /** readAllForProjection's page of some event types: one prepared statement per list of types. */
+  /**
+   * readAllForProjection's page, of every event or of some types: rows as arrays (`.raw()`), the business date
+   * extracted by SQLite; one prepared statement per list of types.
+   */
   private readonly projectionPages = new Map<string, Database.Statement<unknown[], unknown[]>>();
-  private projectionPageOf(types: readonly string[]): Database.Statement<unknown[], unknown[]> {
-    const key = types.join('\u0000');
+  private projectionPageOf(types: readonly string[] | undefined): Database.Statement<unknown[], unknown[]> {
+    const key = types ? types.join('\u0000') : '';
     let statement = this.projectionPages.get(key);
     if (!statement) {
+      const ofTypes = types ? ` AND type IN (${types.map(() => '?').join(', ')})` : '';
       statement = this.db
-        .prepare<unknown[], unknown[]>(
-          `SELECT position, stream_id, version, event_id, type, data, json_extract(metadata, '$.occurredAt') FROM events WHERE position > ? AND type IN (${types.map(() => '?').join(', ')}) ORDER BY position ASC LIMIT ?`,
-        )
+        .prepare<unknown[], unknown[]>(`SELECT position, stream_id, version, event_id, type, data, json_extract(metadata, '$.occurredAt') FROM events WHERE position > ?${ofTypes} ORDER BY position ASC LIMIT ?`)
         .raw(true);
       this.projectionPages.set(key, statement);
     }
