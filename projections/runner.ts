@@ -373,8 +373,9 @@ export class ProjectionRunner {
       onError,
     });
     this.schedule(onError);
-    // keep the leases renewed, and take over a projection whose feeder stopped, even when no event comes
-    if (this.leases) this.leaseTimer = setInterval(() => this.schedule(onError), LEASE_TTL_MS_DEFAULT / 3).unref();
+    // keep the leases renewed (as often as the lease asks: a third of its lifetime), and take over a projection whose
+    // feeder stopped, even when no event comes (PostgreSQL's leases do not expire: checked at the default pace)
+    if (this.leases) this.leaseTimer = setInterval(() => this.schedule(onError), this.leases.renewEveryMs ?? LEASE_TTL_MS_DEFAULT / 3).unref();
   }
 
   private schedule(onError: (error: Error) => void): void {
