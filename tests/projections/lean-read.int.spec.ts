@@ -3,12 +3,11 @@
  * forwards, in the same order and pages, with exactly the fields a projection folds (no hashes, of the metadata
  * only the business date).
  */
-import { join } from 'node:path';
 import { PostgresEventStore } from '../../src/event-store/postgres.event-store';
 import { readAllForProjection } from '../../src/event-store/read-all';
 import type { EventStore, ProjectionEvent, RecordedEvent } from '../../src/event-store/event-store.port';
 import type { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
-import { PG_URL, demoStore, tempDir } from './support';
+import { PG_URL, demoStoreOfSuite } from './support';
 
 jest.setTimeout(60_000);
 
@@ -57,19 +56,10 @@ async function expectSameAsReadAll(store: EventStore, pageSize: number): Promise
 }
 
 describe('readAllForProjection', () => {
-  const dir = tempDir();
-  let store: SqliteEventStore;
-
-  beforeAll(async () => {
-    store = await demoStore(join(dir.path, 'store.db'));
-  });
-
-  afterAll(async () => {
-    await store.close();
-    dir.remove();
-  });
+  const demo = demoStoreOfSuite();
 
   it('SQLite: the pages of readAll, lean', async () => {
+    const store = demo.store;
     const head = await store.headPosition();
     expect(await expectSameAsReadAll(store, 37)).toBe(head);
     expect(await store.readAllForProjection({ after: head })).toEqual([]);
@@ -77,6 +67,7 @@ describe('readAllForProjection', () => {
   });
 
   it('only some event types (SQLite in SQL; a store without the lean read through its readAll pages): the same events, a short page only at the end', async () => {
+    const store = demo.store;
     const count = await expectTypesOfReadAll(store, 4);
     const withoutLeanRead = Object.create(store, { readAllForProjection: { value: undefined } }) as SqliteEventStore;
     expect(await expectTypesOfReadAll(withoutLeanRead, 4)).toBe(count);
@@ -84,6 +75,7 @@ describe('readAllForProjection', () => {
   });
 
   it('read-all.ts readAllForProjection: the lean page where the store has one, its readAll page where it has not (EventStoreDB)', async () => {
+    const store = demo.store;
     expect(await readAllForProjection(store, { after: 5, limit: 3 })).toEqual(await store.readAllForProjection({ after: 5, limit: 3 }));
     const withoutLeanRead = Object.create(store, { readAllForProjection: { value: undefined } }) as SqliteEventStore;
     const page = await readAllForProjection(withoutLeanRead, { after: 5, limit: 3 });
@@ -92,6 +84,7 @@ describe('readAllForProjection', () => {
   });
 
   it('PostgreSQL: the pages of readAll, lean', async () => {
+    const store = demo.store;
     const schema = `lean_${process.pid}_${Date.now().toString(36)}`;
     const pg = await PostgresEventStore.open({ connectionString: PG_URL, schema });
     try {

@@ -23,6 +23,29 @@ export async function demoStore(filename: string): Promise<SqliteEventStore> {
   return store;
 }
 
+/**
+ * The demo store for the tests of one describe block, in a temporary directory: made before them, closed and the
+ * directory removed after them. Read `store` and `dir` inside the tests.
+ */
+export function demoStoreOfSuite(): { readonly store: SqliteEventStore; readonly dir: string } {
+  const dir = tempDir();
+  let store: SqliteEventStore | undefined;
+  beforeAll(async () => {
+    store = await demoStore(join(dir.path, 'store.db'));
+  });
+  afterAll(async () => {
+    await store?.close();
+    dir.remove();
+  });
+  return {
+    get store() {
+      if (!store) throw new Error('demoStoreOfSuite: the store exists only inside the tests');
+      return store;
+    },
+    dir: dir.path,
+  };
+}
+
 export type ReadModelKind = 'sqlite' | 'postgres';
 
 /** A fresh, empty read model: a new SQLite file, or a new PostgreSQL schema (dropped by `drop`). */

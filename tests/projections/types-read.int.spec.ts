@@ -4,31 +4,25 @@
  * reaches the head even when the log ends with events of other types (the demo ends with payouts, which the
  * projects projection skips).
  */
-import { join } from 'node:path';
 import { ProjectionRunner } from '../../projections';
 import type { Projection } from '../../projections/projection';
 import { PROJECTIONS } from '../../projections/registry';
 import { rowsOf } from '../../projections/verify';
 import type { ReadAllForProjectionOptions } from '../../src/event-store/event-store.port';
 import type { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
-import { demoStore, freshReadModel, tempDir } from './support';
+import { demoStoreOfSuite, freshReadModel } from './support';
 
 describe('reading only the event types a projection folds', () => {
-  const dir = tempDir();
-  let store: SqliteEventStore;
+  const demo = demoStoreOfSuite();
   const drops: Array<() => Promise<void>> = [];
-  beforeAll(async () => {
-    store = await demoStore(join(dir.path, 'demo.db'));
-  });
   afterAll(async () => {
     for (const drop of drops) await drop();
-    await store.close();
-    dir.remove();
   });
 
   it.each(PROJECTIONS.map((projection) => [projection.name, projection] as const))('%s rebuilt alone: only its types read, the rows of a full rebuild, the checkpoint at the head', async (_name, projection: Projection) => {
     expect(projection.handles?.length).toBeGreaterThan(0);
-    const full = await freshReadModel('sqlite', dir.path, `full-${projection.name}`);
+    const store = demo.store;
+    const full = await freshReadModel('sqlite', demo.dir, `full-${projection.name}`);
     drops.push(full.drop);
     const everything = new ProjectionRunner(store, full.db);
     await everything.rebuild();
@@ -47,7 +41,7 @@ describe('reading only the event types a projection folds', () => {
       },
     }) as SqliteEventStore;
     // when the projection is rebuilt alone, in small batches and pages
-    const alone = await freshReadModel('sqlite', dir.path, `alone-${projection.name}`);
+    const alone = await freshReadModel('sqlite', demo.dir, `alone-${projection.name}`);
     drops.push(alone.drop);
     const runner = new ProjectionRunner(recording, alone.db, [projection]);
     await runner.rebuild(undefined, { batchSize: 40, pageSize: 15 });
