@@ -84,6 +84,17 @@ export class ReadModel {
     this.schema = this.kind === 'postgres' ? ((dataSource.options as { schema?: string }).schema ?? undefined) : undefined;
   }
 
+  /**
+   * The configuration that opens this same read model again (openReadModelDataSource), for a worker thread that
+   * writes some projections' tables beside this one; undefined for an in-memory SQLite database or a PostgreSQL
+   * DataSource configured without a URL.
+   */
+  get config(): ReadModelConfig | undefined {
+    const options = this.dataSource.options as { database?: unknown; url?: string };
+    if (this.kind === 'sqlite') return typeof options.database === 'string' && options.database !== ':memory:' ? { kind: 'sqlite', filename: options.database } : undefined;
+    return options.url ? { kind: 'postgres', url: options.url, ...(this.schema ? { schema: this.schema } : {}) } : undefined;
+  }
+
   /** A table name, schema-qualified on PostgreSQL. */
   t(name: string): string {
     return this.schema ? `"${this.schema}"."${name}"` : `"${name}"`;
@@ -133,14 +144,20 @@ export class ReadModel {
    * For a long catch-up on SQLite: checkpoints the WAL every WAL_AUTOCHECKPOINT_BULK pages instead of every 1,000
    * (SQLite's default), so a hot page (an active project, a county's open lots) dirtied by several batches is copied
    * into the database file once rather than once per batch (300,000 events: 26 % fewer bytes written). Commits are
-   * as atomic and durable as before; only the copy from the WAL into the file happens later. Returns the undo.
+   * as atomic and durable as before; only the copy from the WAL into the file happens later. And waits up to
+   * BULK_BUSY_TIMEOUT_MS for the write lock instead of 5 s: during a catch-up fed by several threads another
+   * connection may hold it for a whole batch or an index build. Returns the undo.
    */
   deferCheckpoints(): () => void {
     if (this.kind !== 'sqlite') return () => undefined;
     const previous = Number(this.sqlite.pragma('wal_autocheckpoint', { simple: true }));
+    const previousBusy = Number(this.sqlite.pragma('busy_timeout', { simple: true }));
     this.sqlite.pragma(`wal_autocheckpoint = ${WAL_AUTOCHECKPOINT_BULK}`);
+    this.sqlite.pragma(`busy_timeout = ${BULK_BUSY_TIMEOUT_MS}`);
     return () => {
-      if (this.sqlite.open) this.sqlite.pragma(`wal_autocheckpoint = ${previous}`);
+      if (!this.sqlite.open) return;
+      this.sqlite.pragma(`wal_autocheckpoint = ${previous}`);
+      this.sqlite.pragma(`busy_timeout = ${previousBusy}`);
     };
   }
 
@@ -167,8 +184,8 @@ export class ReadModel {
       }
     }
     if (!onlyKeptDuringRebuild) {
-      if (this.kind === 'postgres') for (const table of tables) statements.push(`ANALYZE ${this.t(table.name)}`);
-      else statements.push('ANALYZE');
+      // per table: a worker thread analyses its projections' tables, not the ones another thread is still filling
+      for (const table of tables) statements.push(`ANALYZE ${this.t(table.name)}`);
     }
     if (this.kind === 'sqlite') {
       for (const statement of statements) this.sqlite.exec(statement);
@@ -355,6 +372,8 @@ function copyValue(value: unknown): string {
 
 /** WAL pages between automatic checkpoints during a long catch-up (SQLite; 4 KB pages: 64 MB). */
 const WAL_AUTOCHECKPOINT_BULK = 16_384;
+/** How long a connection waits for SQLite's write lock during a long catch-up (see deferCheckpoints). */
+const BULK_BUSY_TIMEOUT_MS = 120_000;
 
 /** Rows per PostgreSQL json_to_recordset statement (one JSON text parameter). */
 const PG_ROWS_PER_STATEMENT = 5_000;

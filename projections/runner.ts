@@ -12,6 +12,10 @@
  * each commit carries a fence that rolls it back if the lease was lost meanwhile, and a projection it does not
  * feed is awaited (read your writes) until its feeder's checkpoint reaches the position asked for, or taken over
  * when its lease frees (the feeder stopped). A lease gained reloads the projection's checkpoint and state.
+ *
+ * A long catch-up on a machine with more than one core feeds the projections side by side: every projection with
+ * a long way to go but the first is caught up by a worker thread of its own (threads.ts), with its own connections,
+ * its own batches and checkpoints, under this runner's leases.
  */
 import { createHash } from 'node:crypto';
 import type { EventStore, ProjectionEvent, RecordedEvent } from '../src/event-store/event-store.port';
@@ -23,6 +27,7 @@ import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
 import { forgetCachedHolders } from './queries';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
+import { CatchUpThread, type ThreadOptions, threadCount, threadScript } from './threads';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_SIZE_DEFAULT = 10_000;
@@ -51,6 +56,11 @@ export interface CatchUpOptions {
   onBatchCommitted?(position: number): void;
 }
 
+export interface RunnerOptions {
+  /** Catch-ups of several projections on worker threads (see threads.ts); `{ max: 0 }`: all on this thread. */
+  threads?: ThreadOptions;
+}
+
 export interface ProjectionLag {
   name: string;
   position: number;
@@ -74,6 +84,7 @@ export class ProjectionRunner {
     readonly projections: readonly Projection[] = PROJECTIONS,
     /** One lease per projection name when several instances share the read model (see the header). */
     readonly leases?: LeaseGroup,
+    private readonly options: RunnerOptions = {},
   ) {}
 
   private leaseTimer?: NodeJS.Timeout;
@@ -197,6 +208,21 @@ export class ProjectionRunner {
     const total = Math.max(0, until - from);
     const batchSize = Math.max(1, options.batchSize ?? (total >= LARGE_CATCH_UP ? REBUILD_BATCH_SIZE : BATCH_SIZE_DEFAULT));
     const pageSize = Math.max(1, Math.min(options.pageSize ?? READ_BATCH_MAX, READ_BATCH_MAX));
+    // what is committed up to where, on this thread ('') and on each catch-up thread: reported once all have it
+    const committed = new Map<string, number>();
+    let reported = from;
+    const commitReached = (group: string, position: number) => {
+      committed.set(group, position);
+      const everywhere = Math.min(...committed.values());
+      if (everywhere <= reported) return;
+      reported = everywhere;
+      options.onBatchCommitted?.(everywhere);
+      options.onProgress?.(Math.min(total, everywhere - (until - total)), total);
+    };
+    const threads = this.startThreads(fed, until, options, commitReached);
+    const here = fed.filter((projection) => !this.elsewhere.has(projection.name));
+    from = Math.min(...here.map((projection) => this.checkpoints.get(projection.name) ?? 0), until);
+    committed.set('', from);
     let read = 0;
     // Events are read and folded a store page at a time (at most READ_BATCH_MAX), and committed every `batchSize`
     // events: a page's events die young (the fold keeps only the rows it changed), while the transaction spans
@@ -208,11 +234,21 @@ export class ProjectionRunner {
     // writes it (in its own process, on the other core) while this thread works on; a SQLite commit is synchronous,
     // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
     let inFlight: Promise<void> | undefined;
+    // a catch-up longer than a lease's lifetime (a rebuild of a big history) keeps its leases, those of the
+    // projections on threads included: without renewal the fence of the first batch after it expired failed the
+    // whole catch-up (SQLite's leases last 15 s)
     let renewedAt = Date.now();
+    const keepLeases = async (names: string[]) => {
+      const renewEveryMs = this.leases?.renewEveryMs;
+      if (renewEveryMs === undefined || Date.now() - renewedAt < renewEveryMs) return;
+      const lost = await this.leases!.renew(names);
+      if (lost.length > 0) throw new Error(`投影 ${lost.join(', ')} 的租约已过期或被其他实例取得 / the lease of projection ${lost.join(', ')} expired or was taken by another instance during a catch-up`);
+      renewedAt = Date.now();
+    };
     // Only the event types the fed projections fold, when each says which (Projection.handles): the store skips the
     // others unparsed. A short page then means nothing more of those types up to the head read above, so the
     // checkpoints move to `until` even when the events after the last one folded are all of other types.
-    const types = options.filter ? undefined : typesOf(fed);
+    const types = options.filter ? undefined : typesOf(here);
     try {
       while (from < until) {
         const limit = Math.min(pageSize, batchSize - folded, until - foldedUntil);
@@ -230,19 +266,11 @@ export class ProjectionRunner {
         }
         if (folded >= batchSize || (done && this.folding.length > 0)) {
           if (inFlight) await inFlight;
-          // a catch-up longer than a lease's lifetime (a rebuild of a big history) keeps its leases: without renewal
-          // the fence of the first batch after it expired failed the whole catch-up (SQLite's leases last 15 s)
-          const renewEveryMs = this.leases?.renewEveryMs;
-          if (renewEveryMs !== undefined && Date.now() - renewedAt >= renewEveryMs) {
-            const lost = await this.leases!.renew(this.folding.map(({ projection }) => projection.name));
-            if (lost.length > 0) throw new Error(`投影 ${lost.join(', ')} 的租约已过期或被其他实例取得 / the lease of projection ${lost.join(', ')} expired or was taken by another instance during a catch-up`);
-            renewedAt = Date.now();
-          }
+          const failed = threads?.find((thread) => thread.failed)?.failed;
+          if (failed) throw failed;
+          await keepLeases([...this.folding.map(({ projection }) => projection.name), ...this.elsewhere]);
           const position = foldedUntil;
-          inFlight = this.handOver(position).then(() => {
-            options.onBatchCommitted?.(position);
-            options.onProgress?.(Math.min(total, position - (until - total)), total);
-          });
+          inFlight = this.handOver(position).then(() => commitReached('', position));
           inFlight.catch(() => undefined); // awaited before the next hand-over, or below
           read += folded;
           folded = 0;
@@ -251,8 +279,20 @@ export class ProjectionRunner {
         if (done) break;
       }
       if (inFlight) await inFlight;
+      if (threads) {
+        commitReached('', until);
+        // wait for the threads, renewing the leases of their projections meanwhile
+        const all = Promise.all(threads.map((thread) => thread.finished));
+        for (let finished = false; !finished; ) {
+          finished = await Promise.race([all.then(() => true), new Promise<false>((resolve) => setTimeout(() => resolve(false), this.leases?.renewEveryMs ?? 1_000).unref())]);
+          if (!finished) await keepLeases([...this.elsewhere]);
+        }
+        for (const events of await all) read += events;
+        for (const name of this.elsewhere) this.checkpoints.set(name, until);
+      }
     } catch (error) {
       if (inFlight) await inFlight.catch(() => undefined);
+      if (threads) await Promise.all(threads.map((thread) => thread.stop()));
       // the in-memory state of the workers may be half-way through a batch, or past a batch that failed to commit:
       // forget it, reload checkpoints and state from the tables
       this.workers.clear();
@@ -263,14 +303,62 @@ export class ProjectionRunner {
       throw error;
     } finally {
       restoreCheckpoints?.();
+      this.elsewhere.clear();
     }
     if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
-      await this.db.createIndexes(this.allTables);
+      // the threads made their projections' indexes (in parallel with this thread's work)
+      const onThreads = new Set(threads ? fed.filter((projection) => !here.includes(projection)) : []);
+      await this.db.createIndexes([CHECKPOINT_TABLE, ...this.projections.filter((projection) => !onThreads.has(projection)).flatMap((projection) => projection.tables)]);
       this.indexesEnsured = true;
     }
     this.lastError = undefined;
     return { events: read, seconds: Number(process.hrtime.bigint() - started) / 1e9 };
+  }
+
+  /** The projections a catch-up thread feeds during the current catch-up (this thread leaves them alone). */
+  private readonly elsewhere = new Set<string>();
+
+  /**
+   * Hands every fed projection that is at least `minEvents` behind, but the first, to a catch-up thread (threads.ts),
+   * when the store and the read model can be opened again from another thread and the machine has a core to spare.
+   * Returns the threads started, or undefined when everything stays on this thread.
+   */
+  private startThreads(fed: Projection[], until: number, options: CatchUpOptions, commitReached: (group: string, position: number) => void): CatchUpThread[] | undefined {
+    const threadOptions = this.options.threads ?? {};
+    const max = threadCount(threadOptions);
+    const script = threadScript(threadOptions);
+    const store = this.store.config;
+    const readModel = this.db.config;
+    const lent = this.leases?.lend();
+    if (max < 1 || !script || !store || !readModel || options.filter || (this.leases && !lent)) return undefined;
+    // only projections a thread can find by name (the registry's), each a long way behind
+    const minEvents = threadOptions.minEvents ?? LARGE_CATCH_UP;
+    const long = fed.filter((projection) => PROJECTIONS.includes(projection) && until - (this.checkpoints.get(projection.name) ?? 0) >= minEvents);
+    if (long.length < 2) return undefined;
+    const groups: Projection[][] = [];
+    long.slice(1).forEach((projection, index) => (groups[index % max] ??= []).push(projection));
+    return groups.map((group, index) => {
+      for (const projection of group) {
+        this.elsewhere.add(projection.name);
+        this.workers.delete(projection.name); // its state in memory would be stale once the thread has fed it
+      }
+      const name = `thread ${index + 1}`;
+      commitReached(name, Math.min(...group.map((projection) => this.checkpoints.get(projection.name) ?? 0)));
+      return new CatchUpThread(
+        script,
+        {
+          store,
+          readModel,
+          projections: group.map((projection) => projection.name),
+          until,
+          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+          ...(lent ? { leases: lent } : {}),
+        },
+        (position) => commitReached(name, position),
+      );
+    });
   }
 
   private async workerFor(projection: Projection): Promise<ProjectionWorker> {
@@ -289,7 +377,7 @@ export class ProjectionRunner {
   /** Adds to the current batch every projection this instance feeds whose checkpoint is before `last`. */
   private async joinFolding(last: number): Promise<void> {
     for (const projection of this.projections) {
-      if (!this.feeds(projection)) continue;
+      if (!this.feeds(projection) || this.elsewhere.has(projection.name)) continue;
       const after = this.checkpoints.get(projection.name) ?? 0;
       if (after >= last || this.folding.some((entry) => entry.projection === projection)) continue;
       this.folding.push({ projection, worker: await this.workerFor(projection), after });

@@ -2,14 +2,11 @@
  * One place that turns configuration into an event store. The EventStoreDB adapter is loaded lazily, so that
  * deployments on SQLite or PostgreSQL never load its gRPC client.
  */
-import { type EventStore, EventStoreUnavailableError } from './event-store.port';
+import { type EventStore, type EventStoreConfig, EventStoreUnavailableError } from './event-store.port';
 import { PostgresEventStore } from './postgres.event-store';
 import { SqliteEventStore } from './sqlite.event-store';
 
-export type EventStoreConfig =
-  | { kind: 'sqlite'; filename: string }
-  | { kind: 'postgres'; connectionString: string; schema?: string }
-  | { kind: 'esdb'; connectionString: string };
+export type { EventStoreConfig };
 
 interface EsdbEventStoreModule {
   EsdbEventStore: new (options: { connectionString: string }) => EventStore & { connect(): Promise<void> };

@@ -127,8 +127,19 @@ export interface SubscribeOptions {
   onCaughtUp?: () => void;
 }
 
+/** How to open a store (createEventStore): also how another thread opens a second connection to the same one. */
+export type EventStoreConfig =
+  | { kind: 'sqlite'; filename: string }
+  | { kind: 'postgres'; connectionString: string; schema?: string }
+  | { kind: 'esdb'; connectionString: string };
+
 export interface EventStore {
   readonly name: string;
+  /**
+   * Optional: the configuration that opens this same store again (from a worker thread: a long catch-up reads it
+   * from several threads at once). Absent when nothing else can reach it (an in-memory SQLite file).
+   */
+  readonly config?: EventStoreConfig;
   append(streamId: string, events: NewEvent[], options: AppendOptions): Promise<AppendResult>;
   readStream(streamId: string, options?: ReadStreamOptions): Promise<RecordedEvent[]>;
   readAll(options?: ReadAllOptions): Promise<RecordedEvent[]>;

@@ -31,12 +31,65 @@ export interface Lease {
   release(name: string): Promise<void>;
   /** A statement with `?` placeholders that fails unless this holder holds `name` when it runs (see the header). */
   fence(name: string): { sql: string; params: unknown[] };
+  /** This holder's fences as data, for another thread writing under its leases (BorrowedLease); undefined: none. */
+  fences?(): FenceSpec | undefined;
   /** Releases everything and closes the lease's own connection. */
   close(): Promise<void>;
 }
 
 /** Raised by `fence` when this instance no longer holds the lease; the write it guarded was rolled back. */
 export const LEASE_LOST_MESSAGE = 'fundtrail: lease lost';
+
+/**
+ * What a fence checks, as plain data (it crosses to a worker thread): the SQLite lease row's owner, or the
+ * PostgreSQL session that holds the advisory lock. `fenceOf` turns it into the statement.
+ */
+export type FenceSpec = { kind: 'sqlite'; owner: string } | { kind: 'postgres'; backendPid: number };
+
+export function fenceOf(spec: FenceSpec, name: string, now = Date.now()): { sql: string; params: unknown[] } {
+  if (spec.kind === 'postgres') {
+    // 1 / 0 raises division_by_zero: the write transaction fails unless our lease session still holds the lock
+    // (the divisor is computed at run time; a literal 1/0 would be folded, and raised, when planning)
+    return { sql: `SELECT 1 / (${advisoryHeldSql('?', '?', '?')})::int`, params: [spec.backendPid, ADVISORY_NAMESPACE, name] };
+  }
+  // json() of a non-JSON text raises "malformed JSON": the write transaction fails unless the lease is ours and alive
+  return {
+    sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM "${SQLITE_LEASE_TABLE}" WHERE name = ? AND owner = ? AND expires_at > ?) THEN 1 ELSE json('${LEASE_LOST_MESSAGE}') END`,
+    params: [name, spec.owner, now],
+  };
+}
+
+/** Whether the backend `pid` holds the advisory lock (namespace, hashtext(name)): two-int locks have objsubid 2. */
+function advisoryHeldSql(pid: string, namespace: string, name: string): string {
+  return `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ${pid}::int
+      AND classid = (${namespace}::int)::oid AND objid = (hashtext(${name}))::oid AND objsubid = 2)`;
+}
+
+/**
+ * The leases of a holder in another thread of the same process (a projection caught up on a worker thread): the
+ * holder takes and renews them; the borrower only fences its writes with the holder's fences, so a write lands only
+ * while the holder still holds the lease.
+ */
+export class BorrowedLease implements Lease {
+  readonly owner: string;
+  constructor(private readonly spec: FenceSpec) {
+    this.owner = spec.kind === 'sqlite' ? spec.owner : `pg-session:${spec.backendPid}`;
+  }
+  async acquire(): Promise<boolean> {
+    return true;
+  }
+  async renew(): Promise<boolean> {
+    return true;
+  }
+  async release(): Promise<void> {}
+  fence(name: string): { sql: string; params: unknown[] } {
+    return fenceOf(this.spec, name);
+  }
+  fences(): FenceSpec {
+    return this.spec;
+  }
+  async close(): Promise<void> {}
+}
 
 // ------------------------------------------------------------------------------------------------
 // PostgreSQL: advisory locks
@@ -95,7 +148,7 @@ export class PostgresLease implements Lease {
   async renew(name: string): Promise<boolean> {
     if (!this.held.has(name) || !this.client) return false;
     try {
-      const rows = (await this.client.query<{ ok: boolean }>(`SELECT ${this.heldSql('$1', '$2', '$3')} AS ok`, [this.backendPid, ADVISORY_NAMESPACE, name])).rows;
+      const rows = (await this.client.query<{ ok: boolean }>(`SELECT ${advisoryHeldSql('$1', '$2', '$3')} AS ok`, [this.backendPid, ADVISORY_NAMESPACE, name])).rows;
       if (!rows[0].ok) this.held.delete(name);
       return rows[0].ok;
     } catch {
@@ -110,15 +163,12 @@ export class PostgresLease implements Lease {
   }
 
   fence(name: string): { sql: string; params: unknown[] } {
-    // 1 / 0 raises division_by_zero: the write transaction fails unless our lease session still holds the lock
-    // (the divisor is computed at run time; a literal 1/0 would be folded, and raised, when planning)
-    return { sql: `SELECT 1 / (${this.heldSql('?', '?', '?')})::int`, params: [this.backendPid, ADVISORY_NAMESPACE, name] };
+    return fenceOf({ kind: 'postgres', backendPid: this.backendPid }, name);
   }
 
-  /** Whether the backend `pid` holds the advisory lock (namespace, hashtext(name)): two-int locks have objsubid 2. */
-  private heldSql(pid: string, namespace: string, name: string): string {
-    return `EXISTS (SELECT 1 FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid = ${pid}::int
-      AND classid = (${namespace}::int)::oid AND objid = (hashtext(${name}))::oid AND objsubid = 2)`;
+  /** Undefined before the lease's session is connected (no lease held yet). */
+  fences(): FenceSpec | undefined {
+    return this.client ? { kind: 'postgres', backendPid: this.backendPid } : undefined;
   }
 
   async close(): Promise<void> {
@@ -184,11 +234,11 @@ export class SqliteLease implements Lease {
   }
 
   fence(name: string): { sql: string; params: unknown[] } {
-    // json() of a non-JSON text raises "malformed JSON": the write transaction fails unless the lease is ours and alive
-    return {
-      sql: `SELECT CASE WHEN EXISTS (SELECT 1 FROM "${SQLITE_LEASE_TABLE}" WHERE name = ? AND owner = ? AND expires_at > ?) THEN 1 ELSE json('${LEASE_LOST_MESSAGE}') END`,
-      params: [name, this.owner, this.now()],
-    };
+    return fenceOf({ kind: 'sqlite', owner: this.owner }, name, this.now());
+  }
+
+  fences(): FenceSpec {
+    return { kind: 'sqlite', owner: this.owner };
   }
 
   async close(): Promise<void> {
@@ -261,6 +311,17 @@ export class LeaseGroup {
 
   fence(key: string): { sql: string; params: unknown[] } {
     return this.lease.fence(this.nameOf(key));
+  }
+
+  /** What a worker thread needs to fence its writes under these leases (`LeaseGroup.borrowed`). */
+  lend(): { fences: FenceSpec; prefix: string } | undefined {
+    const fences = this.lease.fences?.();
+    return fences ? { fences, prefix: this.prefix } : undefined;
+  }
+
+  /** The leases of a holder in another thread (see BorrowedLease), under its prefix. */
+  static borrowed(lent: { fences: FenceSpec; prefix: string }): LeaseGroup {
+    return new LeaseGroup(new BorrowedLease(lent.fences), lent.prefix);
   }
 
   async releaseAll(): Promise<void> {

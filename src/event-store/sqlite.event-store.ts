@@ -12,6 +12,7 @@ import {
   type AppendOptions,
   type AppendResult,
   type EventStore,
+  type EventStoreConfig,
   type IdempotencyRecord,
   type NewEvent,
   type ProjectionEvent,
@@ -83,6 +84,10 @@ export class SqliteEventStore implements EventStore {
   private readonly waker = createWaker();
   private readonly statements;
   private readonly appendTransaction;
+
+  get config(): EventStoreConfig | undefined {
+    return this.options.filename === ':memory:' ? undefined : { kind: 'sqlite', filename: this.options.filename };
+  }
 
   constructor(private readonly options: SqliteEventStoreOptions) {
     try {
