@@ -219,6 +219,7 @@ export class ProjectionRunner {
       options.onBatchCommitted?.(everywhere);
       options.onProgress?.(Math.min(total, everywhere - (until - total)), total);
     };
+    committed.set('', from); // nothing is reported before this thread has committed something
     const threads = this.startThreads(fed, until, options, commitReached);
     const here = fed.filter((projection) => !this.elsewhere.has(projection.name));
     from = Math.min(...here.map((projection) => this.checkpoints.get(projection.name) ?? 0), until);

@@ -112,6 +112,31 @@ describe('a catch-up fed by two threads', () => {
     }
   });
 
+  it('reports nothing before this thread has committed, when the projection on the thread starts ahead', async () => {
+    // given projects caught up to half the log, money not at all
+    const made = await freshReadModel('sqlite', dir.path, 'ahead');
+    drops.push(made.drop);
+    const projectsOnly = new ProjectionRunner(store, made.db, PROJECTIONS.filter((projection) => projection.name === 'projects'), undefined, { threads: { max: 0 } });
+    await projectsOnly.catchUp({ ...SMALL_BATCHES, until: Math.floor(head / 2) });
+    await projectsOnly.close();
+    // when both catch up, projects on a thread
+    const runner = new ProjectionRunner(store, made.db, PROJECTIONS, undefined, THREADS);
+    const reports: Array<{ position: number; checkpoints: Promise<number[]> }> = [];
+    await runner.catchUp({
+      ...SMALL_BATCHES,
+      onBatchCommitted: (position) => reports.push({ position, checkpoints: made.db.all<{ position: number }>('SELECT position FROM {pj_checkpoint}').then((rows) => rows.map((row) => Number(row.position))) }),
+    });
+    await runner.close();
+    // then every position reported had been reached by both projections (money's first batch included)
+    expect(reports.length).toBeGreaterThan(1);
+    for (const report of reports) {
+      const checkpoints = await report.checkpoints;
+      expect(checkpoints).toHaveLength(2);
+      expect(Math.min(...checkpoints)).toBeGreaterThanOrEqual(report.position);
+    }
+    expect(await tablesOf(made.db)).toEqual(reference.get('sqlite'));
+  });
+
   it('stops the thread when this thread fails, and a new runner resumes to the same rows', async () => {
     // given a store that fails on this thread's sixth page
     const made = await freshReadModel('sqlite', dir.path, 'failing-here');
