@@ -1,6 +1,6 @@
 /**
  * Summarises a V8 .cpuprofile (node --cpu-prof): self time by function and file, and time by file,
- * the top N of each. `node dist/bench/peers/profile-summary.js bench/.data/profiles/rebuild-sqlite.cpuprofile [N]`
+ * the top N of each. `node dist/bench/peers/profile-summary.js bench/.data/profiles/rebuild-sqlite/<one thread>.cpuprofile [N]`
  */
 import { readFileSync } from 'node:fs';
 

@@ -12,7 +12,7 @@
  * Writes bench/results/peers.json and peers.md.
  */
 import { execFileSync, fork } from 'node:child_process';
-import { existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
@@ -235,10 +235,15 @@ async function main(): Promise<void> {
       if (!streaming && size === Math.min(...args.sizes)) await appends(config, run);
     }
     if (args.profile && size === 1_000_000) {
-      const profileDir = join(ROOT, 'bench', '.data', 'profiles');
-      mkdirSync(profileDir, { recursive: true });
-      record('profile.fundtrail.rebuild.sqlite', size, await runChild({ phase: 'rebuild', config, store: 'sqlite', queries: false }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=rebuild-sqlite.cpuprofile']));
-      if (withPostgres) record('profile.fundtrail.rebuild.postgres', size, await runChild({ phase: 'rebuild', config, store: 'postgres', queries: false }, ['--cpu-prof', `--cpu-prof-dir=${profileDir}`, '--cpu-prof-name=rebuild-postgres.cpuprofile']));
+      // one folder per engine, one profile per thread in it (the rebuild runs a projection on a worker thread)
+      const profileDir = (engine: string) => {
+        const directory = join(ROOT, 'bench', '.data', 'profiles', `rebuild-${engine}`);
+        rmSync(directory, { recursive: true, force: true });
+        mkdirSync(directory, { recursive: true });
+        return directory;
+      };
+      record('profile.fundtrail.rebuild.sqlite', size, await runChild({ phase: 'rebuild', config, store: 'sqlite', queries: false }, ['--cpu-prof', `--cpu-prof-dir=${profileDir('sqlite')}`]));
+      if (withPostgres) record('profile.fundtrail.rebuild.postgres', size, await runChild({ phase: 'rebuild', config, store: 'postgres', queries: false }, ['--cpu-prof', `--cpu-prof-dir=${profileDir('postgres')}`]));
     }
   }
 

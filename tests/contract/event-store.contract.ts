@@ -19,6 +19,7 @@ import {
   WrongExpectedVersionError,
 } from '../../src/event-store/event-store.port';
 import { verifyStreamChain } from '../../src/event-store/hash-chain';
+import { createEventStore } from '../../src/event-store/create-event-store';
 
 export interface ContractHarness {
   store: EventStore;
@@ -383,6 +384,20 @@ export function eventStoreContract(
         const positions = (await store.readAll({ direction: 'backwards', after: appended[5].position + 1, limit: 6 })).map((event) => event.position);
         expect(positions.slice(0, 6)).toEqual(appended.map((event) => event.position).reverse());
         expect(positions.slice(6).every((position) => position <= before)).toBe(true);
+      });
+
+      it('config, where the adapter gives one, opens the same store again: a second connection reads what the first appended', async () => {
+        // (a long catch-up opens the store again from a worker thread with it; an in-memory store gives none)
+        const config = store.config;
+        if (!config) return;
+        const result = await store.append(stream('again'), events(2), { expectedVersion: 'no-stream' });
+        const again = await createEventStore(config);
+        try {
+          expect(await again.headPosition()).toBeGreaterThanOrEqual(result.events[1].position);
+          expect(ids(await again.readStream(stream('again')))).toEqual(ids(result.events));
+        } finally {
+          await again.close();
+        }
       });
 
       it('headPosition is the position of the last event appended, and does not move on a refused append', async () => {
