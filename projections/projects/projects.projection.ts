@@ -86,8 +86,11 @@ export class ProjectsWorker implements ProjectionWorker {
   }
 
   flush(batch: WriteBatch): void {
-    // in key order (fund, project): consecutive rows land on the same B-tree leaf of the WITHOUT ROWID table
-    batch.upsert(PROJECT_TABLE, [...this.rows.values()].sort(byProjectKey));
+    // Projects registered by events after the checkpoint are new rows: the fund's decider refuses a project id it
+    // has seen (requireNewId), so no earlier event put the key in the table; a plain INSERT (COPY on PostgreSQL for a
+    // rebuild's thousands) has no conflict clause to evaluate. A log that broke the rule would fail here, loudly.
+    // In key order (fund, project): consecutive rows land on the same B-tree leaf of the WITHOUT ROWID table.
+    batch.insert(PROJECT_TABLE, [...this.rows.values()].sort(byProjectKey));
     batch.insert(PROJECT_PROGRESS_TABLE, this.progress);
     const closed: Row[] = [];
     const cancelled: Row[] = [];
