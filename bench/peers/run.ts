@@ -273,7 +273,7 @@ async function main(): Promise<void> {
   }
 
   save();
-  console.error(`bench:peers: done in ${Math.round((Date.now() - started) / 1000)} s; bench/results/peers.md and .json`);
+  console.error(`bench:peers: done in ${Math.round((Date.now() - started) / 1000)} s; bench/results/${args.out}.md and .json`);
 }
 
 // ------------------------------------------------------------------------------------------------
