@@ -13,17 +13,15 @@ import { PROJECTION_ENTITIES, ProjectionRunner, ReadModel, type ReadModelConfig,
 import { PROJECTIONS } from '../../projections/registry';
 import { rowsOf } from '../../projections/verify';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
-import { PG_URL, type ReadModelKind, freshReadModel, tempDir } from './support';
+import { CATCH_UP_THREAD_SCRIPT, PG_URL, type ReadModelKind, freshReadModel, tempDir } from './support';
 import { appendSynthetic } from './support-history';
 
 const BATCH = 400;
-/** The compiled catch-up thread (`npm test` builds dist/ first): the child's worker thread runs it. */
-const THREAD_SCRIPT = join(__dirname, '../../dist/projections/catch-up-thread.js');
 
 /** Runs the child until it has committed `batches` batches after the first line, then kills it with SIGKILL. */
 function runAndKill(storeFile: string, readModel: ReadModelConfig, batches: number, threads: boolean): Promise<{ lastCommitted: number; finished: boolean }> {
   return new Promise((resolve, reject) => {
-    const args = [storeFile, JSON.stringify(readModel), String(BATCH), ...(threads ? [THREAD_SCRIPT] : [])];
+    const args = [storeFile, JSON.stringify(readModel), String(BATCH), ...(threads ? [CATCH_UP_THREAD_SCRIPT] : [])];
     const child = spawn(process.execPath, ['-r', join(__dirname, 'fixtures/ts-register.js'), join(__dirname, 'fixtures/rebuild-child.ts'), ...args], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -10,6 +10,8 @@ import type { DataSource } from 'typeorm';
 
 export const DEMO_FUND = 'hohhot-2022-industrial';
 export const PG_URL = process.env.FUNDTRAIL_TEST_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+/** The compiled catch-up thread (projections/threads.ts): tests run the TypeScript sources, a worker thread runs this (`npm test` builds dist/ first). */
+export const CATCH_UP_THREAD_SCRIPT = join(__dirname, '../../dist/projections/catch-up-thread.js');
 
 export function tempDir(): { path: string; remove(): void } {
   const path = mkdtempSync(join(tmpdir(), 'fundtrail-projections-'));

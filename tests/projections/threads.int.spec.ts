@@ -14,12 +14,11 @@ import { rowsOf } from '../../projections/verify';
 import type { ReadAllForProjectionOptions } from '../../src/event-store/event-store.port';
 import { LeaseGroup, PostgresLease, SqliteLease } from '../../src/event-store/lease';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
-import { PG_URL, type ReadModelKind, freshReadModel, tempDir } from './support';
+import { CATCH_UP_THREAD_SCRIPT, PG_URL, type ReadModelKind, freshReadModel, tempDir } from './support';
 import { appendSynthetic } from './support-history';
 
-const SCRIPT = join(__dirname, '../../dist/projections/catch-up-thread.js');
 /** Threads for any catch-up of this small history (the default is 100,000 events behind). */
-const THREADS = { threads: { max: 1, minEvents: 1, script: SCRIPT } };
+const THREADS = { threads: { max: 1, minEvents: 1, script: CATCH_UP_THREAD_SCRIPT } };
 const SMALL_BATCHES = { batchSize: 300, pageSize: 100 };
 const KINDS: ReadModelKind[] = process.env.FUNDTRAIL_SKIP_PG === 'true' ? ['sqlite'] : ['sqlite', 'postgres'];
 
