@@ -148,7 +148,7 @@ export class ReadModel {
    * BULK_BUSY_TIMEOUT_MS for the write lock instead of 5 s: during a catch-up fed by several threads another
    * connection may hold it for a whole batch or an index build. Returns the undo.
    */
-  deferCheckpoints(): () => void {
+  settingsForLongCatchUp(): () => void {
     if (this.kind !== 'sqlite') return () => undefined;
     const previous = Number(this.sqlite.pragma('wal_autocheckpoint', { simple: true }));
     const previousBusy = Number(this.sqlite.pragma('busy_timeout', { simple: true }));
@@ -359,6 +359,7 @@ function copyTextOf(table: TableSpec, rows: readonly Row[]): string {
 }
 
 const COPY_SPECIAL = /[\\\t\n\r]/;
+const COPY_SPECIAL_ALL = new RegExp(COPY_SPECIAL.source, 'g');
 const COPY_ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
 function copyValue(value: unknown): string {
   if (value === null || value === undefined) return '\\N';
@@ -367,12 +368,12 @@ function copyValue(value: unknown): string {
     return String(value);
   }
   const text = String(value);
-  return COPY_SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (special) => COPY_ESCAPES[special]) : text;
+  return COPY_SPECIAL.test(text) ? text.replace(COPY_SPECIAL_ALL, (special) => COPY_ESCAPES[special]) : text;
 }
 
 /** WAL pages between automatic checkpoints during a long catch-up (SQLite; 4 KB pages: 64 MB). */
 const WAL_AUTOCHECKPOINT_BULK = 16_384;
-/** How long a connection waits for SQLite's write lock during a long catch-up (see deferCheckpoints). */
+/** How long a connection waits for SQLite's write lock during a long catch-up (see settingsForLongCatchUp). */
 const BULK_BUSY_TIMEOUT_MS = 120_000;
 
 /** Rows per PostgreSQL json_to_recordset statement (one JSON text parameter). */

@@ -230,7 +230,7 @@ export class ProjectionRunner {
     // several pages. The checkpoint advances only with a commit, so a crash still loses exactly the uncommitted pages.
     let folded = 0;
     let foldedUntil = from;
-    const restoreCheckpoints = total >= LARGE_CATCH_UP ? this.db.deferCheckpoints() : undefined;
+    const restoreSettings = total >= LARGE_CATCH_UP ? this.db.settingsForLongCatchUp() : undefined;
     // One batch may be on its way to the read model while the next is read and folded: on PostgreSQL the server
     // writes it (in its own process, on the other core) while this thread works on; a SQLite commit is synchronous,
     // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
@@ -303,7 +303,7 @@ export class ProjectionRunner {
       this.lastError = error as Error;
       throw error;
     } finally {
-      restoreCheckpoints?.();
+      restoreSettings?.();
       this.elsewhere.clear();
     }
     if (this.leases) await this.awaitOtherFeeders(until, options);

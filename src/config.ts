@@ -6,6 +6,7 @@ import 'reflect-metadata';
 import { plainToInstance } from 'class-transformer';
 import { IsIn, IsInt, IsOptional, IsString, Max, Min, validateSync } from 'class-validator';
 import { resolve } from 'node:path';
+import type { EventStoreConfig } from './event-store/event-store.port';
 
 export class EnvironmentDto {
   @IsOptional() @IsInt() @Min(0) @Max(65535)
@@ -87,10 +88,7 @@ export interface SecurityConfig {
   authFilename: string;
 }
 
-export type EventStoreConfig =
-  | { kind: 'sqlite'; filename: string }
-  | { kind: 'postgres'; connectionString: string; schema?: string }
-  | { kind: 'esdb'; connectionString: string };
+export type { EventStoreConfig };
 
 export interface AppConfig {
   port: number;

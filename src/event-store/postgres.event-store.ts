@@ -677,11 +677,11 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-/** What readAllForProjection reads of an event: no hashes, of the metadata only the business date. */
 /** A read-only transaction whose plans walk the primary key in order (readAllForProjection with types). */
 const TYPED_PAGE_SETTINGS =
   'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off';
 
+/** What readAllForProjection reads of an event: no hashes, of the metadata only the business date. */
 const PROJECTION_COLUMNS = "position, stream_id, version, event_id, type, data, metadata->>'occurredAt'";
 
 function statements(s: string) {

@@ -18,7 +18,7 @@
  * the one-pass form of verifyStreamChain), the counts must be equal, and every idempotency record must be there.
  */
 import { resolve } from 'node:path';
-import type { EventStoreConfig } from './create-event-store';
+import type { EventStoreConfig } from './event-store.port';
 import { canonicalJson, ChainVerifier, eventHash } from './hash-chain';
 import {
   type EventStore,
