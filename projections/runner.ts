@@ -27,7 +27,7 @@ import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
 import { forgetCachedHolders } from './queries';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
-import { CatchUpThread, type ThreadOptions, threadCount, threadScript } from './threads';
+import { CatchUpThread, type CatchUpThreadData, type ThreadOptions, threadCount, threadScript } from './threads';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_SIZE_DEFAULT = 10_000;
@@ -204,26 +204,36 @@ export class ProjectionRunner {
     const fed = await this.takeLeases();
     const head = await this.store.headPosition();
     const until = Math.min(options.until ?? head, head);
-    let from = Math.min(...fed.map((projection) => this.checkpoints.get(projection.name) ?? 0), until);
-    const total = Math.max(0, until - from);
+    const checkpointOf = (projection: Projection) => this.checkpoints.get(projection.name) ?? 0;
+    const start = Math.min(...fed.map(checkpointOf), until);
+    const total = Math.max(0, until - start);
     const batchSize = Math.max(1, options.batchSize ?? (total >= LARGE_CATCH_UP ? REBUILD_BATCH_SIZE : BATCH_SIZE_DEFAULT));
     const pageSize = Math.max(1, Math.min(options.pageSize ?? READ_BATCH_MAX, READ_BATCH_MAX));
+    // the projections caught up by worker threads (none for a short catch-up); this thread feeds the others
+    const plan = this.threadPlan(fed, until, options);
+    const onThreads = new Set(plan?.groups.flat());
+    for (const projection of onThreads) {
+      this.elsewhere.add(projection.name);
+      this.workers.delete(projection.name); // its state in memory would be stale once the thread has fed it
+    }
+    const here = fed.filter((projection) => !onThreads.has(projection));
+    let from = Math.min(...here.map(checkpointOf), until);
     // what is committed up to where, on this thread ('') and on each catch-up thread: reported once all have it
-    const committed = new Map<string, number>();
-    let reported = from;
+    const committed = new Map<string, number>([['', from]]);
+    let reported = start;
     const commitReached = (group: string, position: number) => {
       committed.set(group, position);
       const everywhere = Math.min(...committed.values());
       if (everywhere <= reported) return;
       reported = everywhere;
       options.onBatchCommitted?.(everywhere);
-      options.onProgress?.(Math.min(total, everywhere - (until - total)), total);
+      options.onProgress?.(Math.min(total, everywhere - start), total);
     };
-    committed.set('', from); // nothing is reported before this thread has committed something
-    const threads = this.startThreads(fed, until, options, commitReached);
-    const here = fed.filter((projection) => !this.elsewhere.has(projection.name));
-    from = Math.min(...here.map((projection) => this.checkpoints.get(projection.name) ?? 0), until);
-    committed.set('', from);
+    const threads = plan?.groups.map((group, index) => {
+      const name = `thread ${index + 1}`;
+      committed.set(name, Math.min(...group.map(checkpointOf)));
+      return new CatchUpThread(plan.script, { ...plan.data, projections: group.map((projection) => projection.name) }, (position) => commitReached(name, position));
+    });
     let read = 0;
     // Events are read and folded a store page at a time (at most READ_BATCH_MAX), and committed every `batchSize`
     // events: a page's events die young (the fold keeps only the rows it changed), while the transaction spans
@@ -309,7 +319,6 @@ export class ProjectionRunner {
     if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
       // the threads made their projections' indexes (in parallel with this thread's work)
-      const onThreads = new Set(threads ? fed.filter((projection) => !here.includes(projection)) : []);
       await this.db.createIndexes([CHECKPOINT_TABLE, ...this.projections.filter((projection) => !onThreads.has(projection)).flatMap((projection) => projection.tables)]);
       this.indexesEnsured = true;
     }
@@ -321,11 +330,11 @@ export class ProjectionRunner {
   private readonly elsewhere = new Set<string>();
 
   /**
-   * Hands every fed projection that is at least `minEvents` behind, but the first, to a catch-up thread (threads.ts),
+   * Which fed projections go to catch-up threads (threads.ts): every one at least `minEvents` behind but the first,
    * when the store and the read model can be opened again from another thread and the machine has a core to spare.
-   * Returns the threads started, or undefined when everything stays on this thread.
+   * Undefined when everything stays on this thread.
    */
-  private startThreads(fed: Projection[], until: number, options: CatchUpOptions, commitReached: (group: string, position: number) => void): CatchUpThread[] | undefined {
+  private threadPlan(fed: Projection[], until: number, options: CatchUpOptions): { script: string; data: Omit<CatchUpThreadData, 'projections'>; groups: Projection[][] } | undefined {
     const threadOptions = this.options.threads ?? {};
     const max = threadCount(threadOptions);
     const script = threadScript(threadOptions);
@@ -339,27 +348,15 @@ export class ProjectionRunner {
     if (long.length < 2) return undefined;
     const groups: Projection[][] = [];
     long.slice(1).forEach((projection, index) => (groups[index % max] ??= []).push(projection));
-    return groups.map((group, index) => {
-      for (const projection of group) {
-        this.elsewhere.add(projection.name);
-        this.workers.delete(projection.name); // its state in memory would be stale once the thread has fed it
-      }
-      const name = `thread ${index + 1}`;
-      commitReached(name, Math.min(...group.map((projection) => this.checkpoints.get(projection.name) ?? 0)));
-      return new CatchUpThread(
-        script,
-        {
-          store,
-          readModel,
-          projections: group.map((projection) => projection.name),
-          until,
-          ...(options.batchSize ? { batchSize: options.batchSize } : {}),
-          ...(options.pageSize ? { pageSize: options.pageSize } : {}),
-          ...(lent ? { leases: lent } : {}),
-        },
-        (position) => commitReached(name, position),
-      );
-    });
+    const data = {
+      store,
+      readModel,
+      until,
+      ...(options.batchSize ? { batchSize: options.batchSize } : {}),
+      ...(options.pageSize ? { pageSize: options.pageSize } : {}),
+      ...(lent ? { leases: lent } : {}),
+    };
+    return { script, data, groups };
   }
 
   private async workerFor(projection: Projection): Promise<ProjectionWorker> {
