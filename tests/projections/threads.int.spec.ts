@@ -154,6 +154,27 @@ describe('a catch-up fed by two threads', () => {
     expect(await tablesOf(made.db)).toEqual(reference.get('sqlite'));
   });
 
+  it('keeps the leases of the projection on the thread: a two-thread rebuild many times longer than a lease reaches the head', async () => {
+    // given leases that last 100 ms (renewed every 33), and batches of 10 events: the two threads commit for several times that
+    const made = await freshReadModel('sqlite', dir.path, 'renewed');
+    drops.push(made.drop);
+    const runner = new ProjectionRunner(store, made.db, PROJECTIONS, new LeaseGroup(new SqliteLease(made.db.sqlite, { ttlMs: 100 }), 'projection:'), THREADS);
+    try {
+      const started = Date.now();
+      // when every projection is rebuilt, projects on a thread whose commits are fenced by these leases
+      await runner.rebuild(undefined, { batchSize: 10, pageSize: 10 });
+      // then it outlasted the lease several times over, and both projections reached the head with a one-thread rebuild's rows
+      expect(Date.now() - started).toBeGreaterThan(400);
+      expect((await runner.lag()).map((lag) => [lag.name, lag.position])).toEqual([
+        ['money', head],
+        ['projects', head],
+      ]);
+      expect(await tablesOf(made.db)).toEqual(reference.get('sqlite'));
+    } finally {
+      await runner.close();
+    }
+  });
+
   it('fences the thread with the leases: a lease the thread finds expired stops the catch-up and writes nothing of it', async () => {
     // given leases whose holder's clock runs a minute behind: by the real clock, which the thread's fence reads, they
     // expired before they were taken; the holder itself (its fences on its own clock) still holds them
