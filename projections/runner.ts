@@ -335,17 +335,18 @@ export class ProjectionRunner {
    * Undefined when everything stays on this thread.
    */
   private threadPlan(fed: Projection[], until: number, options: CatchUpOptions): { script: string; data: Omit<CatchUpThreadData, 'projections'>; groups: Projection[][] } | undefined {
+    // first what a live follow-up decides at once (nothing is far behind), before any look at the files or the machine
     const threadOptions = this.options.threads ?? {};
+    const minEvents = threadOptions.minEvents ?? LARGE_CATCH_UP;
+    // only projections a thread can find by name (the registry's), each a long way behind
+    const long = fed.filter((projection) => PROJECTIONS.includes(projection) && until - (this.checkpoints.get(projection.name) ?? 0) >= minEvents);
+    if (long.length < 2 || options.filter) return undefined;
     const max = threadCount(threadOptions);
     const script = threadScript(threadOptions);
     const store = this.store.config;
     const readModel = this.db.config;
     const lent = this.leases?.lend();
-    if (max < 1 || !script || !store || !readModel || options.filter || (this.leases && !lent)) return undefined;
-    // only projections a thread can find by name (the registry's), each a long way behind
-    const minEvents = threadOptions.minEvents ?? LARGE_CATCH_UP;
-    const long = fed.filter((projection) => PROJECTIONS.includes(projection) && until - (this.checkpoints.get(projection.name) ?? 0) >= minEvents);
-    if (long.length < 2) return undefined;
+    if (max < 1 || !script || !store || !readModel || (this.leases && !lent)) return undefined;
     const groups: Projection[][] = [];
     long.slice(1).forEach((projection, index) => (groups[index % max] ??= []).push(projection));
     const data = {
