@@ -237,19 +237,28 @@ export class PostgresEventStore implements EventStore {
     this.where = describeServer(options.connectionString);
     this.channel = `fundtrail_events_${this.schema}`.slice(0, 63);
     this.sql = statements(`"${this.schema}"`);
-    this.pool = new Pool({
-      connectionString: options.connectionString,
-      max: options.poolSize ?? 10,
-      connectionTimeoutMillis: options.connectTimeoutMs ?? 5_000,
+    this.pool = this.newPool(options.poolSize ?? 10);
+  }
+
+  private newPool(max: number, settings?: string): Pool {
+    const pool = new Pool({
+      connectionString: this.options.connectionString,
+      max,
+      connectionTimeoutMillis: this.options.connectTimeoutMs ?? 5_000,
       idleTimeoutMillis: 30_000,
       keepAlive: true,
       application_name: 'fundtrail-event-store',
+      ...(settings ? { options: settings } : {}),
     });
     // A connection that dies while idle (or between two queries of a checked-out client) emits 'error';
     // without a listener that would crash the process. The next query on the pool reports it instead.
-    this.pool.on('error', () => undefined);
-    this.pool.on('connect', (client) => client.on('error', () => undefined));
+    pool.on('error', () => undefined);
+    pool.on('connect', (client) => client.on('error', () => undefined));
+    return pool;
   }
+
+  /** Connections for typed projection pages only (readAllForProjection with types), opened on first use. */
+  private typedPagePool?: Pool;
 
   /** Opens a store: connects and creates the schema if missing. */
   static async open(options: PostgresEventStoreOptions): Promise<PostgresEventStore> {
@@ -470,17 +479,10 @@ export class PostgresEventStore implements EventStore {
         // Walk the primary key in order, whatever the statistics say. Without statistics (a freshly loaded store;
         // autovacuum off) the planner guesses 0.5 % of the rows per type and prefers sorting a parallel scan of the
         // whole tail: 300 ms a page instead of 50 for types that are 68 % of the log (1M events: 20 s against 2 s).
-        // In key order a page never costs more than reading every event up to its last one.
-        const client = await this.pool.connect();
-        try {
-          await client.query(TYPED_PAGE_SETTINGS);
-          rows = (await client.query<unknown[]>({ text: this.sql.allForProjectionOfTypes, values: [options.after ?? 0, limit, options.types], rowMode: 'array' })).rows;
-          await client.query('COMMIT');
-          client.release();
-        } catch (error) {
-          client.release(error as Error);
-          throw error;
-        }
+        // In key order a page never costs more than reading every event up to its last one. The settings are those
+        // of the connections of a pool of their own, set when they open: one round trip a page, as for any page.
+        this.typedPagePool ??= this.newPool(2, TYPED_PAGE_SETTINGS);
+        rows = (await this.typedPagePool.query<unknown[]>({ text: this.sql.allForProjectionOfTypes, values: [options.after ?? 0, limit, options.types], rowMode: 'array' })).rows;
       } else {
         rows = (await this.pool.query<unknown[]>({ text: this.sql.allForProjection, values: [options.after ?? 0, limit], rowMode: 'array' })).rows;
       }
@@ -581,7 +583,7 @@ export class PostgresEventStore implements EventStore {
     const listener = this.listener;
     this.listener = undefined;
     await listener?.end().catch(() => undefined);
-    await this.pool.end();
+    await Promise.all([this.pool.end(), this.typedPagePool?.end()]);
   }
 
   // ----------------------------------------------------------------------------------------------
@@ -677,9 +679,8 @@ export class PostgresEventStore implements EventStore {
   }
 }
 
-/** A read-only transaction whose plans walk the primary key in order (readAllForProjection with types). */
-const TYPED_PAGE_SETTINGS =
-  'BEGIN READ ONLY; SET LOCAL enable_seqscan = off; SET LOCAL enable_bitmapscan = off; SET LOCAL max_parallel_workers_per_gather = 0; SET LOCAL jit = off';
+/** Settings of the connections whose plans walk the primary key in order (readAllForProjection with types). */
+const TYPED_PAGE_SETTINGS = '-c enable_seqscan=off -c enable_bitmapscan=off -c max_parallel_workers_per_gather=0 -c jit=off';
 
 /** What readAllForProjection reads of an event: no hashes, of the metadata only the business date. */
 const PROJECTION_COLUMNS = "position, stream_id, version, event_id, type, data, metadata->>'occurredAt'";
