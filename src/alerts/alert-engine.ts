@@ -56,6 +56,8 @@ export class AlertEngine {
   private interval?: unknown;
   private pending?: unknown;
   private running: Promise<void> = Promise.resolve();
+  /** The start in progress (its catch-up and first pass): stop() waits for it. */
+  private starting: Promise<void> = Promise.resolve();
   /** Following the log and the timer (start). */
   private following = false;
   /** Closed for good (stop): no more ticks, even asked for. Before start, asked-for ticks run (FUNDTRAIL_ALERTS=off). */
@@ -95,9 +97,20 @@ export class AlertEngine {
     return this.options.timers ?? REAL_TIMERS;
   }
 
-  async start(): Promise<void> {
+  /**
+   * Catches up, follows the log and the timer, and runs a first pass over every fund. On a long history the
+   * first pass is long (every alert of the past is recorded once): AlertsLifecycle does not hold the server
+   * back for it.
+   */
+  start(): Promise<void> {
+    this.starting = this.begin();
+    return this.starting;
+  }
+
+  private async begin(): Promise<void> {
     this.following = true;
     await this.service.catchUp();
+    if (this.closed) return;
     const head = await this.service.store.headPosition();
     this.subscription = this.service.store.subscribe({
       after: head,
@@ -126,7 +139,7 @@ export class AlertEngine {
       if (this.closed) return;
       try {
         this.ticks++;
-        await this.service.evaluate({ all: options.all });
+        await this.service.evaluate({ all: options.all, stopped: () => this.closed });
         await this.service.scheduleDeliveries();
         if (await this.mayDispatch()) await this.service.dispatchDue({ stillHeld: () => this.stillDispatcher() });
       } catch (error) {
@@ -147,6 +160,7 @@ export class AlertEngine {
     if (this.interval !== undefined) this.timers.clearInterval(this.interval);
     if (this.pending !== undefined) this.timers.clearTimeout(this.pending);
     this.pending = undefined;
+    await this.starting.catch(() => undefined);
     await this.subscription?.close();
     await this.running;
     // another instance's next tick takes over the sending

@@ -203,14 +203,18 @@ export class AlertService {
     return result;
   }
 
-  /** Evaluates funds as of today and records what is new: raised alerts, and resolutions of open ones. */
-  async evaluate(options: { fundIds?: string[]; all?: boolean } = {}): Promise<{ raised: number; resolved: number }> {
+  /**
+   * Evaluates funds as of today and records what is new: raised alerts, and resolutions of open ones. `stopped`
+   * is asked before each fund (the engine stopping in the middle of a long first pass).
+   */
+  async evaluate(options: { fundIds?: string[]; all?: boolean; stopped?: () => boolean } = {}): Promise<{ raised: number; resolved: number }> {
     await this.catchUp();
     const asOf = this.today();
     const fundIds = options.fundIds ?? (options.all ? [...this.fundEvents.keys()] : [...this.dirtyFunds]);
     let raised = 0;
     let resolved = 0;
     for (const fundId of fundIds) {
+      if (options.stopped?.()) break; // the funds not reached stay dirty
       this.dirtyFunds.delete(fundId);
       for (const finding of this.findings(fundId, asOf)) {
         const existing = this.alerts.get(finding.alertId);

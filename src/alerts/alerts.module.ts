@@ -3,7 +3,7 @@
  * when the application has started (catches up, then follows the log and the timer) and stops when it closes.
  */
 import Database from 'better-sqlite3';
-import { type DynamicModule, Inject, Injectable, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
+import { type DynamicModule, Inject, Injectable, Logger, Module, type OnApplicationBootstrap, type OnApplicationShutdown } from '@nestjs/common';
 import type { Runtime } from '../app/runtime';
 import { RUNTIME } from '../app/tokens';
 import { type Lease, PostgresLease, SqliteLease } from '../event-store/lease';
@@ -22,7 +22,16 @@ export interface AlertsModuleOptions {
   config?: AlertsConfig;
   /** The dispatcher lease (tests); by default one on the read-model database (see dispatcherLease). */
   lease?: Lease | null;
+  /** How long the application's start waits for the engine's catch-up and first pass (default START_WAIT_MS). */
+  startWaitMs?: number;
 }
+
+/**
+ * The application's start waits this long for the alert engine's first pass, then goes on (the server listens)
+ * while the pass finishes: on a long history the first pass records every alert of the past (a synthetic
+ * history of 1,000,000 events: ~770,000 alert events, minutes), and the API must not wait for that.
+ */
+export const START_WAIT_MS = 5_000;
 
 /**
  * The lease that lets one app instance at a time send deliveries, in the database the instances share: the
@@ -50,15 +59,32 @@ export function dispatcherLease(runtime: Runtime): { lease: Lease; name: string;
 
 @Injectable()
 class AlertsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
+  private readonly logger = new Logger('Alerts');
   constructor(
     @Inject(AlertEngine) private readonly engine: AlertEngine,
     @Inject('ALERTS_CONFIG') private readonly config: AlertsConfig,
     @Inject('ALERTS_SENDER') private readonly sender: AlertSender,
     @Inject('ALERTS_LEASE') private readonly lease: { close(): Promise<void> } | null,
+    @Inject('ALERTS_START_WAIT_MS') private readonly startWaitMs: number,
   ) {}
 
   async onApplicationBootstrap(): Promise<void> {
-    if (this.config.engine) await this.engine.start();
+    if (!this.config.engine) return;
+    const started = this.engine.start().then(
+      () => true,
+      (error: Error) => {
+        this.logger.error(`告警引擎启动失败 / the alert engine failed to start: ${error.stack ?? error.message}`);
+        return true;
+      },
+    );
+    let timer: NodeJS.Timeout | undefined;
+    const waited = new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), this.startWaitMs)));
+    const done = await Promise.race([started, waited]);
+    clearTimeout(timer);
+    if (!done) {
+      this.logger.log('告警引擎仍在首次评估历史，服务先行启动 / the alert engine is still on its first pass over the history; the server starts meanwhile');
+      void started.then(() => this.logger.log('告警引擎首次评估完成 / the alert engine finished its first pass'));
+    }
   }
 
   async onApplicationShutdown(): Promise<void> {
@@ -95,6 +121,7 @@ export class AlertsModule {
           useFactory: (service: AlertService, config: AlertsConfig, lease: { lease: Lease; name: string } | null) =>
             new AlertEngine(service, { intervalMs: config.intervalMs, timers: options.timers, ...(lease ? { lease: lease.lease, leaseName: lease.name } : {}) }),
         },
+        { provide: 'ALERTS_START_WAIT_MS', useValue: options.startWaitMs ?? START_WAIT_MS },
         AlertsLifecycle,
         AlertDenials,
       ],
