@@ -27,7 +27,7 @@ import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
 import { forgetCachedHolders } from './queries';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
-import { CatchUpThread, type CatchUpThreadData, type ThreadOptions, threadCount, threadScript } from './threads';
+import { CatchUpThread, type CatchUpThreadData, type ThreadOptions, threadCount, threadHeapMb, threadScript } from './threads';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_SIZE_DEFAULT = 10_000;
@@ -232,7 +232,7 @@ export class ProjectionRunner {
     const threads = plan?.groups.map((group, index) => {
       const name = `thread ${index + 1}`;
       committed.set(name, Math.min(...group.map(checkpointOf)));
-      return new CatchUpThread(plan.script, { ...plan.data, projections: group.map((projection) => projection.name) }, (position) => commitReached(name, position));
+      return new CatchUpThread(plan.script, { ...plan.data, projections: group.map((projection) => projection.name) }, (position) => commitReached(name, position), plan.heapMb);
     });
     let read = 0;
     // Events are read and folded a store page at a time (at most READ_BATCH_MAX), and committed every `batchSize`
@@ -330,25 +330,27 @@ export class ProjectionRunner {
   private readonly elsewhere = new Set<string>();
 
   /**
-   * Which fed projections go to catch-up threads (threads.ts): every one at least `minEvents` behind but the first,
-   * when the store and the read model can be opened again from another thread and the machine has a core to spare.
-   * Undefined when everything stays on this thread.
+   * Which fed projections go to catch-up threads (threads.ts): every one at least `minEvents` behind (but the first,
+   * when there are fewer threads than those), when the store and the read model can be opened again from another
+   * thread. Undefined when everything stays on this thread.
    */
-  private threadPlan(fed: Projection[], until: number, options: CatchUpOptions): { script: string; data: Omit<CatchUpThreadData, 'projections'>; groups: Projection[][] } | undefined {
+  private threadPlan(fed: Projection[], until: number, options: CatchUpOptions): { script: string; data: Omit<CatchUpThreadData, 'projections'>; groups: Projection[][]; heapMb: number } | undefined {
     // first what a live follow-up decides at once (nothing is far behind), before any look at the files or the machine
     const threadOptions = this.options.threads ?? {};
     const minEvents = threadOptions.minEvents ?? LARGE_CATCH_UP;
     // only projections a thread can find by name (the registry's), each a long way behind
     const long = fed.filter((projection) => PROJECTIONS.includes(projection) && until - (this.checkpoints.get(projection.name) ?? 0) >= minEvents);
-    if (long.length < 2 || options.filter) return undefined;
+    if (long.length === 0 || options.filter) return undefined;
     const max = threadCount(threadOptions);
     const script = threadScript(threadOptions);
     const store = this.store.config;
     const readModel = this.db.config;
     const lent = this.leases?.lend();
     if (max < 1 || !script || !store || !readModel || (this.leases && !lent)) return undefined;
+    // each on a thread of its own when there are threads enough (this thread then only coordinates); else the first stays here
+    const away = max >= long.length ? long : long.slice(1);
     const groups: Projection[][] = [];
-    long.slice(1).forEach((projection, index) => (groups[index % max] ??= []).push(projection));
+    away.forEach((projection, index) => (groups[index % max] ??= []).push(projection));
     const data = {
       store,
       readModel,
@@ -357,7 +359,7 @@ export class ProjectionRunner {
       ...(options.pageSize ? { pageSize: options.pageSize } : {}),
       ...(lent ? { leases: lent } : {}),
     };
-    return { script, data, groups };
+    return { script, data, groups, heapMb: threadHeapMb(threadOptions) };
   }
 
   private async workerFor(projection: Projection): Promise<ProjectionWorker> {

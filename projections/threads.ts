@@ -1,10 +1,17 @@
 /**
- * A long catch-up on several cores (a rebuild, a new projection on a big history). The runner keeps one projection
- * on its own thread and hands each other projection with a long way to go to a worker thread (catch-up-thread.ts):
- * the thread opens its own connections to the same event store and read model, reads only the event types of its
- * projection (Projection.handles), and commits its batches with its projection's checkpoint, exactly as the runner
- * does (a crash leaves every projection at a batch boundary of its own). The runner holds and renews the leases;
- * a thread fences its writes with them (BorrowedLease), so they land only while this instance holds the lease.
+ * A long catch-up on several cores (a rebuild, a new projection on a big history). The runner hands each
+ * projection with a long way to go to a worker thread of its own (catch-up-thread.ts) — all of them when there are
+ * threads enough, the runner's own thread then only coordinating; otherwise it keeps the first and spreads the
+ * others over the threads. A thread opens its own connections to the same event store and read model, reads only
+ * the event types of its projection (Projection.handles), and commits its batches with its projection's checkpoint,
+ * exactly as the runner does (a crash leaves every projection at a batch boundary of its own). The runner holds and
+ * renews the leases; a thread fences its writes with them (BorrowedLease), so they land only while this instance
+ * holds the lease.
+ *
+ * Why every projection on a thread, not the first on the runner's: a thread's V8 heap can be given a limit, and V8
+ * grows a heap with a limit under 2 GB by a smaller factor after each full collection: a 10M-event rebuild's peak
+ * memory then stays where a 1M one's is (docs/projections.md, "Memory"); and the application's event loop (its
+ * HTTP server) stays free during the catch-up.
  *
  * Measured (docs/projections.md, "Sixth pass"): money alone is most of a rebuild; with the projects projection on a
  * thread of its own the two fold side by side.
@@ -19,15 +26,27 @@ import type { ReadModelConfig } from './read-model';
 
 export interface ThreadOptions {
   /**
-   * Worker threads at most. Default: FUNDTRAIL_PROJECTION_THREADS, or the machine's parallelism minus one (the
-   * main thread feeds a projection too). 0: every projection on the runner's thread.
+   * Worker threads at most. Default: FUNDTRAIL_PROJECTION_THREADS, or the machine's parallelism. With as many
+   * threads as projections far behind, each has one and the runner's thread only coordinates; with fewer, the
+   * runner's thread feeds the first. 0: every projection on the runner's thread.
    */
   max?: number;
+  /**
+   * The old-generation limit of each thread's V8 heap, in MB. Default: FUNDTRAIL_PROJECTION_HEAP_MB, or
+   * THREAD_HEAP_MB_DEFAULT. A thread that runs out of it fails the catch-up (which resumes from its checkpoints).
+   */
+  heapMb?: number;
   /** A projection goes to a thread only when it is at least this many events behind (default 100,000). */
   minEvents?: number;
   /** The compiled thread script (default: catch-up-thread.js beside this file, absent when run from the TypeScript sources). */
   script?: string;
 }
+
+/**
+ * Far above what a projection keeps (the money fold retains ~25 MB at 1M events, the batch in flight ~150 MB) and
+ * under V8's 2 GB, above which it lets a heap grow 4× past what survived its last full collection.
+ */
+export const THREAD_HEAP_MB_DEFAULT = 1_536;
 
 /** What a catch-up thread is given (workerData): plain data, since it crosses to another thread. */
 export interface CatchUpThreadData {
@@ -43,10 +62,19 @@ export interface CatchUpThreadData {
 /** What a catch-up thread tells the runner: each batch committed, then the events it read, or why it failed. */
 export type CatchUpThreadMessage = { committed: number } | { done: number } | { failed: string };
 
+function fromEnvironment(name: string): number | undefined {
+  const value = process.env[name];
+  return value !== undefined && value !== '' ? Number(value) : undefined;
+}
+
 export function threadCount(options: ThreadOptions): number {
-  const fromEnvironment = process.env.FUNDTRAIL_PROJECTION_THREADS;
-  const max = options.max ?? (fromEnvironment !== undefined && fromEnvironment !== '' ? Number(fromEnvironment) : availableParallelism() - 1);
+  const max = options.max ?? fromEnvironment('FUNDTRAIL_PROJECTION_THREADS') ?? availableParallelism();
   return Number.isFinite(max) ? Math.max(0, Math.floor(max)) : 0;
+}
+
+export function threadHeapMb(options: ThreadOptions): number {
+  const mb = options.heapMb ?? fromEnvironment('FUNDTRAIL_PROJECTION_HEAP_MB') ?? THREAD_HEAP_MB_DEFAULT;
+  return Number.isFinite(mb) && mb >= 64 ? Math.floor(mb) : THREAD_HEAP_MB_DEFAULT;
 }
 
 export function threadScript(options: ThreadOptions): string | undefined {
@@ -61,8 +89,8 @@ export class CatchUpThread {
   private readonly worker: Worker;
   private failure?: Error;
 
-  constructor(script: string, data: CatchUpThreadData, onCommitted: (position: number) => void) {
-    this.worker = new Worker(script, { workerData: data });
+  constructor(script: string, data: CatchUpThreadData, onCommitted: (position: number) => void, heapMb = THREAD_HEAP_MB_DEFAULT) {
+    this.worker = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
     const projections = data.projections.join(', ');
     this.finished = new Promise<number>((resolve, reject) => {
       let events: number | undefined;
@@ -75,7 +103,14 @@ export class CatchUpThread {
         else if ('done' in message) events = message.done;
         else fail(message.failed);
       });
-      this.worker.on('error', (error) => fail(String(error?.message ?? error), error));
+      this.worker.on('error', (error: Error & { code?: string }) =>
+        fail(
+          error?.code === 'ERR_WORKER_OUT_OF_MEMORY'
+            ? `内存超出线程上限 ${heapMb} MB（FUNDTRAIL_PROJECTION_HEAP_MB）/ it ran out of its heap limit of ${heapMb} MB (FUNDTRAIL_PROJECTION_HEAP_MB); the catch-up resumes from its checkpoints when run again`
+            : String(error?.message ?? error),
+          error,
+        ),
+      );
       this.worker.on('exit', (code) => {
         if (events !== undefined) resolve(events);
         else fail(`it stopped (exit code ${code}) before reaching position ${data.until}`);
