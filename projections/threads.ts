@@ -48,6 +48,13 @@ export interface ThreadOptions {
  */
 export const THREAD_HEAP_MB_DEFAULT = 1_536;
 
+/**
+ * The young generation of each thread's heap, in MB (V8's default is smaller): fewer of a batch's short-lived
+ * objects survive into the old generation, which the limit above then collects more often. Measured on 1M events,
+ * interleaved: PostgreSQL 8.96 s on average with it, 9.55 s without, 8.76 s before the limit.
+ */
+export const THREAD_YOUNG_MB = 96;
+
 /** What a catch-up thread is given (workerData): plain data, since it crosses to another thread. */
 export interface CatchUpThreadData {
   store: EventStoreConfig;
@@ -90,7 +97,7 @@ export class CatchUpThread {
   private failure?: Error;
 
   constructor(script: string, data: CatchUpThreadData, onCommitted: (position: number) => void, heapMb = THREAD_HEAP_MB_DEFAULT) {
-    this.worker = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb } });
+    this.worker = new Worker(script, { workerData: data, resourceLimits: { maxOldGenerationSizeMb: heapMb, maxYoungGenerationSizeMb: THREAD_YOUNG_MB } });
     const projections = data.projections.join(', ');
     this.finished = new Promise<number>((resolve, reject) => {
       let events: number | undefined;

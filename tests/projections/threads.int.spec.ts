@@ -180,16 +180,16 @@ describe('a catch-up fed by two threads', () => {
   });
 
   it('keeps the leases of the projection on the thread: a two-thread rebuild many times longer than a lease reaches the head', async () => {
-    // given leases that last 100 ms (renewed every 33), and batches of 5 events: the two threads commit for several times that
+    // given leases that last 250 ms (renewed every 83), and batches of 1 event: the two threads commit for several times that
     const made = await freshReadModel('sqlite', dir.path, 'renewed');
     drops.push(made.drop);
-    const runner = new ProjectionRunner(store, made.db, PROJECTIONS, new LeaseGroup(new SqliteLease(made.db.sqlite, { ttlMs: 100 }), 'projection:'), THREADS);
+    const runner = new ProjectionRunner(store, made.db, PROJECTIONS, new LeaseGroup(new SqliteLease(made.db.sqlite, { ttlMs: 250 }), 'projection:'), THREADS);
     try {
       const started = Date.now();
       // when every projection is rebuilt, projects on a thread whose commits are fenced by these leases
-      await runner.rebuild(undefined, { batchSize: 5, pageSize: 5 });
+      await runner.rebuild(undefined, { batchSize: 1, pageSize: 1 });
       // then it outlasted the lease three times over at least, and both projections reached the head with a one-thread rebuild's rows
-      expect(Date.now() - started).toBeGreaterThan(300);
+      expect(Date.now() - started).toBeGreaterThan(750);
       expect((await runner.lag()).map((lag) => [lag.name, lag.position])).toEqual([
         ['money', head],
         ['projects', head],
