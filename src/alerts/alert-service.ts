@@ -8,6 +8,7 @@
  * - everything else appends at the version it decided on, and re-decides on a conflict.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
+import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
 import { Subject } from 'rxjs';
 import { type Holder, type HolderRegistered, fundIdOfStream, isBusinessDate, todayUtc } from '../domain';
 import { type Actor, type EventStore, type NewEvent, type RecordedEvent, WrongExpectedVersionError } from '../event-store/event-store.port';
@@ -129,6 +130,9 @@ export class AlertService {
           this.position = event.position;
         }
         if (batch.length < CATCH_UP_BATCH) break;
+        // a synchronous store (SQLite) resolves every read at once: without a turn of the event loop between pages,
+        // a long history starves timers and requests until the whole log is read
+        await turnOfTheEventLoop();
       }
       this.caughtUpOnce = true;
     });
@@ -213,7 +217,8 @@ export class AlertService {
     const fundIds = options.fundIds ?? (options.all ? [...this.fundEvents.keys()] : [...this.dirtyFunds]);
     let raised = 0;
     let resolved = 0;
-    for (const fundId of fundIds) {
+    for (const [index, fundId] of fundIds.entries()) {
+      if (index > 0) await turnOfTheEventLoop(); // as in catchUp: requests are served between funds
       if (options.stopped?.()) break; // the funds not reached stay dirty
       this.dirtyFunds.delete(fundId);
       for (const finding of this.findings(fundId, asOf)) {

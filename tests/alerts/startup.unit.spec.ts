@@ -2,8 +2,9 @@
  * Proves: the application's start does not wait for the alert engine's first pass over a long history (on a
  * synthetic history of 1,000,000 events it took minutes, and the server listened only after it): it waits
  * `startWaitMs`, then goes on while the pass finishes and raises what is due; an application closed while
- * the engine is still catching up waits for it and stops it before it records anything; and a pass asked to stop
- * leaves the funds it did not reach for the next one.
+ * the engine is still catching up waits for it and stops it before it records anything; a pass gives the event
+ * loop a turn between funds, also on a store that never waits (SQLite), so that the wait's timer and requests run;
+ * and a pass asked to stop leaves the funds it did not reach for the next one.
  */
 import { Global, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
@@ -39,13 +40,13 @@ class HeldStore extends SqliteEventStore {
 
 const NO_TIMERS: Timers = { setInterval: () => 0, clearInterval: () => undefined, setTimeout: () => 0, clearTimeout: () => undefined };
 
-async function storeWithTwoFunds(): Promise<HeldStore> {
+async function storeWithFunds(fundIds = ['f1', 'f2']): Promise<HeldStore> {
   const store = new HeldStore({ filename: ':memory:' });
   const ledger = new Ledger(store);
   const admin = { actor: { id: 'admin', role: 'admin' as const } };
   await ledger.registerHolder({ kind: 'RegisterHolder', holderId: 'city', name: '市财政局', level: 'city-finance' }, admin);
   await ledger.registerHolder({ kind: 'RegisterHolder', holderId: 'county', name: '旗财政局', level: 'county-finance', county: { code: '150121', name: '土默特左旗' } }, admin);
-  for (const fundId of ['f1', 'f2']) {
+  for (const fundId of fundIds) {
     await ledger.executeFund(fundId, { kind: 'AppropriateFund', fundId, name: '测试', fiscalYear: 2022, budgetFen: 1_000_000, cityFinanceHolderId: 'city', occurredAt: '2022-01-01' }, admin);
     await ledger.executeFund(fundId, { kind: 'IssueAllocation', allocationId: 'a1', document: '1号', amountFen: 1_000_000, direction: '工业', occurredAt: '2022-01-01' }, admin);
     await ledger.executeFund(fundId, { kind: 'SendTransfer', transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: 1_000_000, occurredAt: '2022-01-05', allocationId: 'a1' }, admin);
@@ -71,7 +72,7 @@ async function alertEvents(store: SqliteEventStore): Promise<number> {
 
 describe('the alert engine at the application’s start', () => {
   it('given a catch-up that takes longer than the wait, when the application starts, then it starts without the first pass, which raises the alerts once the history is read', async () => {
-    const store = await storeWithTwoFunds();
+    const store = await storeWithFunds();
     store.hold();
     const started = Date.now();
     const app = await alertsApp(store, 50); // would never resolve if the start waited for the held read
@@ -90,7 +91,7 @@ describe('the alert engine at the application’s start', () => {
   });
 
   it('given a quick catch-up, when the application starts, then the first pass is done by the time it has started', async () => {
-    const store = await storeWithTwoFunds();
+    const store = await storeWithFunds();
     const app = await alertsApp(store, 5_000);
     expect(await alertEvents(store)).toBeGreaterThanOrEqual(2);
     await app.close();
@@ -98,7 +99,7 @@ describe('the alert engine at the application’s start', () => {
   });
 
   it('given the engine still catching up, when the application closes, then the engine stops before recording anything', async () => {
-    const store = await storeWithTwoFunds();
+    const store = await storeWithFunds();
     store.hold();
     const app = await alertsApp(store, 10);
     let closedYet = false;
@@ -111,8 +112,23 @@ describe('the alert engine at the application’s start', () => {
     await store.close();
   });
 
+  it('given a synchronous store (every read and append resolves at once), when a pass runs over several funds, then timers and requests get their turn between funds', async () => {
+    const store = await storeWithFunds(['f1', 'f2', 'f3', 'f4']);
+    const service = new AlertService(store, manualClock('2022-06-30T09:00:00Z').now, { sender: { send: async () => ({ ok: true }) } as never });
+    await service.catchUp();
+    let timerFired = false;
+    setTimeout(() => (timerFired = true), 0);
+    const seenBeforeFund: boolean[] = [];
+    await service.evaluate({ all: true, stopped: () => (seenBeforeFund.push(timerFired), false) });
+    // without a turn of the event loop the timer fires only after the whole pass (the server's start wait did)
+    expect(seenBeforeFund).toHaveLength(4);
+    expect(seenBeforeFund[0]).toBe(false);
+    expect(seenBeforeFund[3]).toBe(true);
+    await store.close();
+  });
+
   it('given a pass asked to stop after the first fund, when it runs, then the other fund stays to be evaluated by the next pass', async () => {
-    const store = await storeWithTwoFunds();
+    const store = await storeWithFunds();
     const service = new AlertService(store, manualClock('2022-06-30T09:00:00Z').now, { sender: { send: async () => ({ ok: true }) } as never });
     let asked = 0;
     const first = await service.evaluate({ all: true, stopped: () => asked++ >= 1 });
