@@ -36,7 +36,7 @@ export interface ThreadOptions {
    * THREAD_HEAP_MB_DEFAULT. A thread that runs out of it fails the catch-up (which resumes from its checkpoints).
    */
   heapMb?: number;
-  /** A projection goes to a thread only when it is at least this many events behind (default 100,000). */
+  /** A projection goes to a thread only when it is at least this many events behind (default 250,000: runner.ts, THREADS_FROM). */
   minEvents?: number;
   /** The compiled thread script (default: catch-up-thread.js beside this file, absent when run from the TypeScript sources). */
   script?: string;
