@@ -39,6 +39,14 @@ export class EnvironmentDto {
   @IsOptional() @IsIn(['true', 'false'])
   FUNDTRAIL_DEMO?: 'true' | 'false';
 
+  // ---- projections (projections/threads.ts; read there when a long catch-up starts, checked here at start-up)
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of worker threads (0: none)' }) @Min(0) @Max(256)
+  FUNDTRAIL_PROJECTION_THREADS?: number;
+
+  @IsOptional() @IsInt({ message: 'must be a whole number of MB' }) @Min(64) @Max(65_536)
+  FUNDTRAIL_PROJECTION_HEAP_MB?: number;
+
   // ---- security (docs/security.md)
 
   @IsOptional() @IsIn(['development', 'production', 'test'], { message: 'must be development, production or test' })
@@ -70,7 +78,7 @@ export class EnvironmentDto {
 }
 
 /** Variables read as whole numbers (a wrong value is reported as given). */
-const INTEGER_VARIABLES = ['PORT', 'FUNDTRAIL_SESSION_TTL_MINUTES', 'FUNDTRAIL_API_TOKEN_TTL_DAYS_MAX', 'FUNDTRAIL_RATE_LOGIN_PER_MINUTE', 'FUNDTRAIL_RATE_WRITES_PER_MINUTE'] as const;
+const INTEGER_VARIABLES = ['PORT', 'FUNDTRAIL_PROJECTION_THREADS', 'FUNDTRAIL_PROJECTION_HEAP_MB', 'FUNDTRAIL_SESSION_TTL_MINUTES', 'FUNDTRAIL_API_TOKEN_TTL_DAYS_MAX', 'FUNDTRAIL_RATE_LOGIN_PER_MINUTE', 'FUNDTRAIL_RATE_WRITES_PER_MINUTE'] as const;
 
 export interface SecurityConfig {
   /** FUNDTRAIL_ENV=production or NODE_ENV=production: refuses to start without real credentials. */

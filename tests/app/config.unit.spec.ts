@@ -13,7 +13,7 @@ describe('configuration from the environment', () => {
   it('names every bad variable in one error', () => {
     let error: unknown;
     try {
-      loadConfig({ PORT: 'eighty', FUNDTRAIL_EVENT_STORE: 'mongodb', FUNDTRAIL_DEMO: 'yes' });
+      loadConfig({ PORT: 'eighty', FUNDTRAIL_EVENT_STORE: 'mongodb', FUNDTRAIL_DEMO: 'yes', FUNDTRAIL_PROJECTION_THREADS: 'many', FUNDTRAIL_PROJECTION_HEAP_MB: '32' });
     } catch (caught) {
       error = caught;
     }
@@ -22,6 +22,8 @@ describe('configuration from the environment', () => {
     expect(message).toMatch(/PORT="eighty"/);
     expect(message).toMatch(/FUNDTRAIL_EVENT_STORE="mongodb"/);
     expect(message).toMatch(/FUNDTRAIL_DEMO="yes"/);
+    expect(message).toMatch(/FUNDTRAIL_PROJECTION_THREADS="many": .*must be a whole number of worker threads/);
+    expect(message).toMatch(/FUNDTRAIL_PROJECTION_HEAP_MB=32: .*64/);
   });
 
   it('requires the connection settings of the chosen store', () => {
