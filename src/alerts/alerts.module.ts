@@ -82,8 +82,9 @@ class AlertsLifecycle implements OnApplicationBootstrap, OnApplicationShutdown {
     const done = await Promise.race([started, waited]);
     clearTimeout(timer);
     if (!done) {
-      this.logger.log('告警引擎仍在首次评估历史，服务先行启动 / the alert engine is still on its first pass over the history; the server starts meanwhile');
-      void started.then(() => this.logger.log('告警引擎首次评估完成 / the alert engine finished its first pass'));
+      // warnings, so that the server's log (errors and warnings only) shows them: alerts are not current until then
+      this.logger.warn('告警引擎仍在首次评估历史，服务先行启动，告警暂未更新 / the alert engine is still on its first pass over the history; the server starts meanwhile, alerts are not current yet');
+      void started.then(() => this.logger.warn('告警引擎首次评估完成，告警已更新 / the alert engine finished its first pass; alerts are current'));
     }
   }
 
