@@ -27,7 +27,7 @@ import type { ReadModel } from './read-model';
 import { PROJECTIONS } from './registry';
 import { forgetCachedHolders } from './queries';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
-import { CatchUpThread, type CatchUpThreadData, type ThreadOptions, threadCount, threadHeapMb, threadScript } from './threads';
+import { CatchUpThread, type CatchUpThreadData, THREADS_FROM_EVENTS, type ThreadOptions, threadCount, threadHeapMb, threadScript } from './threads';
 
 /** Events per read-model transaction: large enough to amortise the commit, small enough to bound memory. */
 export const BATCH_SIZE_DEFAULT = 10_000;
@@ -42,13 +42,6 @@ export const REBUILD_BATCH_SIZE = Number(process.env.FUNDTRAIL_REBUILD_BATCH ?? 
 const FEEDER_WAIT_MS = 10_000;
 /** A catch-up of at least this many events uses REBUILD_BATCH_SIZE. */
 const LARGE_CATCH_UP = 100_000;
-/**
- * A projection at least this many events behind goes to a catch-up thread (threads.ts). Below it one thread is
- * faster: measured on prefixes of the 1M history (rebuilds, threads / one thread), 100k: SQLite 1.49–1.58 / 1.28–1.34 s,
- * PostgreSQL 2.34–2.56 / 1.94–2.05 s; 200k: 1.76 / 1.78–1.99 s and 2.86–2.90 / 2.65–2.67 s; 400k: 3.11–3.24 / 3.75–3.82 s
- * and 4.51–4.59 / 4.48–4.57 s; 1M: 8.98–9.71 / 10.06–10.52 s (PostgreSQL).
- */
-const THREADS_FROM = 250_000;
 
 export interface CatchUpOptions {
   /** Stop after this position (default: the head when the call starts). */
@@ -344,7 +337,7 @@ export class ProjectionRunner {
   private threadPlan(fed: Projection[], until: number, options: CatchUpOptions): { script: string; data: Omit<CatchUpThreadData, 'projections'>; groups: Projection[][]; heapMb: number } | undefined {
     // first what a live follow-up decides at once (nothing is far behind), before any look at the files or the machine
     const threadOptions = this.options.threads ?? {};
-    const minEvents = threadOptions.minEvents ?? THREADS_FROM;
+    const minEvents = threadOptions.minEvents ?? THREADS_FROM_EVENTS;
     // only projections a thread can find by name (the registry's), each a long way behind
     const long = fed.filter((projection) => PROJECTIONS.includes(projection) && until - (this.checkpoints.get(projection.name) ?? 0) >= minEvents);
     if (long.length === 0 || options.filter) return undefined;
