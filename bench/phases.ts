@@ -279,7 +279,7 @@ export async function appendPhase(
 // the projections (projections/index.ts, built by another engineer): wired when it exists
 
 interface ProjectionsModule {
-  rebuildAll?: (store: EventStore, dataSource: DataSource, options?: { onProgress?: (done: number, total: number) => void }) => Promise<unknown>;
+  rebuildAll?: (store: EventStore, dataSource: DataSource, options?: { onProgress?: (done: number, total: number) => void; until?: number }) => Promise<unknown>;
   openReadModelDataSource?: (config: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string }, entities?: unknown[]) => Promise<DataSource>;
   PROJECTION_ENTITIES?: unknown[];
   QUERIES?: Record<string, unknown>;
@@ -306,7 +306,7 @@ export interface QueryLatency {
   notFound: number;
 }
 
-export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options: { queries?: boolean } = {}): Promise<PhaseResult> {
+export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options: { queries?: boolean; until?: number } = {}): Promise<PhaseResult> {
   const { module, note } = loadProjections();
   if (!module?.rebuildAll || note) return { phase: `rebuild ${kind}`, ok: false, note };
   const store = await openStore(config, kind);
@@ -328,11 +328,12 @@ export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options
         : new DataSource({ type: 'postgres', url: config.postgresUrl, schema: readSchema });
     await dataSource.initialize();
   }
-  const total = await store.headPosition();
+  const head = await store.headPosition();
+  const total = Math.min(options.until ?? head, head);
   const bar = new ProgressBar(`rebuild all projections from ${kind}`);
   try {
     const started = process.hrtime.bigint();
-    const outcome = await module.rebuildAll(store, dataSource, { onProgress: (done: number) => bar.update(done, total) });
+    const outcome = await module.rebuildAll(store, dataSource, { onProgress: (done: number) => bar.update(done, total), ...(options.until ? { until: options.until } : {}) });
     const seconds = elapsed(started);
     bar.done();
     const rssAfterRebuildMb = Math.round(process.resourceUsage().maxRSS / 1024);

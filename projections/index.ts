@@ -33,7 +33,7 @@ export const PROJECTION_ENTITIES = [CHECKPOINT_TABLE, SCHEMA_TABLE, ...PROJECTIO
 export async function rebuildAll(
   store: EventStore,
   dataSource: DataSource,
-  options: { onProgress?(done: number, total: number): void; batchSize?: number } = {},
+  options: { onProgress?(done: number, total: number): void; batchSize?: number; until?: number } = {},
 ): Promise<{ events: number; seconds: number }> {
   const runner = new ProjectionRunner(store, new ReadModel(dataSource));
   try {
