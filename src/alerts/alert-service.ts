@@ -130,9 +130,6 @@ export class AlertService {
           this.position = event.position;
         }
         if (batch.length < CATCH_UP_BATCH) break;
-        // a synchronous store (SQLite) resolves every read at once: without a turn of the event loop between pages,
-        // a long history starves timers and requests until the whole log is read
-        await turnOfTheEventLoop();
       }
       this.caughtUpOnce = true;
     });
@@ -218,7 +215,8 @@ export class AlertService {
     let raised = 0;
     let resolved = 0;
     for (const [index, fundId] of fundIds.entries()) {
-      if (index > 0) await turnOfTheEventLoop(); // as in catchUp: requests are served between funds
+      // a fund's evaluation and appends never wait on a SQLite store: requests and timers get their turn between funds
+      if (index > 0) await turnOfTheEventLoop();
       if (options.stopped?.()) break; // the funds not reached stay dirty
       this.dirtyFunds.delete(fundId);
       for (const finding of this.findings(fundId, asOf)) {

@@ -6,6 +6,7 @@
 import Database from 'better-sqlite3';
 import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
+import { setImmediate as turnOfTheEventLoop } from 'node:timers/promises';
 import { chain, continuesChain } from './hash-chain';
 import { createWaker, pollingSubscription } from './polling-subscription';
 import {
@@ -239,7 +240,16 @@ export class SqliteEventStore implements EventStore {
     return rows.map(toRecorded);
   }
 
+  /**
+   * A page of the log. Every other store answers a read after I/O; this one could answer at once, and a loop of
+   * reads (a catch-up of a long log: the alert engine's, a first list of the catalog) would then hold the event
+   * loop — timers, requests — until its end. So each page read first gives it one turn. Not the projections' lean
+   * read: the runner reads it inside its exclusive section, which `/health` and queries wait for; measured on a
+   * 1M-event history during the alert engine's first pass, a turn there too made `/health` answer in 2.6–2.9 s
+   * instead of 1.7–2.0 s.
+   */
   async readAll(options: ReadAllOptions = {}): Promise<RecordedEvent[]> {
+    await turnOfTheEventLoop();
     const limit = Math.min(options.limit ?? READ_BATCH_MAX, READ_BATCH_MAX);
     const rows =
       options.direction === 'backwards'
