@@ -680,12 +680,12 @@ export class PostgresEventStore implements EventStore {
 }
 
 /** Settings of the connections whose plans walk the primary key in order (readAllForProjection with types). */
-const TYPED_PAGE_SETTINGS = '-c enable_seqscan=off -c enable_bitmapscan=off -c max_parallel_workers_per_gather=0 -c jit=off';
+export const TYPED_PAGE_SETTINGS = '-c enable_seqscan=off -c enable_bitmapscan=off -c max_parallel_workers_per_gather=0 -c jit=off';
 
 /** What readAllForProjection reads of an event: no hashes, of the metadata only the business date. */
 const PROJECTION_COLUMNS = "position, stream_id, version, event_id, type, data, metadata->>'occurredAt'";
 
-function statements(s: string) {
+export function statements(s: string) {
   return {
     findKey: `SELECT key, request_hash, response FROM ${s}.idempotency WHERE key = $1`,
     head: `SELECT version, last_hash FROM ${s}.streams WHERE stream_id = $1`,
