@@ -1,9 +1,8 @@
 /**
  * Proves: PostgreSQL plans the projections' typed page (readAllForProjection with types) as a walk of the primary key
  * in order with the settings the store opens its typed-page connections with (TYPED_PAGE_SETTINGS), also on a store
- * that was never analysed. Without the settings
- * the planner, guessing a few rows per type, sorted a scan of the whole tail for every page (20 s instead of 2.6 s
- * for the projects' types of 1M events: docs/projections.md, "Sixth pass").
+ * that was never analysed. Without the settings the planner, guessing a few rows per type, sorted a scan of the whole
+ * tail for every page (20 s instead of 2.6 s for the projects' types of 1M events: docs/projections.md, "Sixth pass").
  */
 import { Client } from 'pg';
 import { createEventStore } from '../../src/event-store/create-event-store';
@@ -17,7 +16,7 @@ const skip = process.env.FUNDTRAIL_SKIP_PG === 'true';
   const schema = freshSchemaName('ft_typed_page');
   afterAll(() => dropPostgresSchema(schema));
 
-  it('given a store never analysed, when a page of some types is planned with the settings of the store's typed-page connections, then it walks the primary key and sorts nothing', async () => {
+  it('given a store never analysed, when a page of some types is planned with the settings of the store’s typed-page connections, then it walks the primary key and sorts nothing', async () => {
     const store = await createEventStore({ kind: 'postgres', connectionString: TEST_POSTGRES_URL, schema });
     for (let index = 0; index < 20; index++) {
       await store.append(`s-${index}`, Array.from({ length: 50 }, (_, n) => newEvent(n % 3 === 0 ? 'Rare' : 'Common', { n })), { expectedVersion: 'no-stream' });
