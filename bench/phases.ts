@@ -27,6 +27,12 @@ export interface BenchConfig {
   postgresUrl: string;
   /** Schema of the PostgreSQL store holding the history. */
   pgSchema: string;
+  /**
+   * The synthetic history's funds and fiscal years (default DEFAULT_SYNTHETIC's 100 over 5): a bigger history with the
+   * default funds is denser (more projects per fund); with funds and years scaled to it, it is longer at the same density.
+   */
+  funds?: number;
+  years?: number;
 }
 
 export interface PhaseResult {
@@ -49,11 +55,14 @@ export type PhaseRequest =
   | { phase: 'rebuild'; config: BenchConfig; store: StoreKind }
   | { phase: 'naive'; config: BenchConfig; sample: number; journal: 'wal' | 'delete'; maxSeconds: number };
 
-export const sqliteHistoryFile = (config: BenchConfig) => join(config.dataDir, `history-${config.events}-${config.seed}.sqlite`);
+export const sqliteHistoryFile = (config: BenchConfig) => join(config.dataDir, `history-${historyName(config)}.sqlite`);
 
 function syntheticOptions(config: BenchConfig): Partial<SyntheticOptions> {
-  return { events: config.events, seed: config.seed };
+  return { events: config.events, seed: config.seed, ...(config.funds ? { funds: config.funds } : {}), ...(config.years ? { years: config.years } : {}) };
 }
+
+/** What a history's files are named by: its size and seed, and its funds and years when not the default. */
+const historyName = (config: BenchConfig) => `${config.events}-${config.seed}${config.funds || config.years ? `-f${config.funds ?? DEFAULT_SYNTHETIC.funds}y${config.years ?? DEFAULT_SYNTHETIC.years}` : ''}`;
 
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 const rate = (events: number, seconds: number) => Math.round(events / seconds);
@@ -306,11 +315,15 @@ export interface QueryLatency {
   notFound: number;
 }
 
-export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options: { queries?: boolean; until?: number } = {}): Promise<PhaseResult> {
+export async function rebuildPhase(
+  config: BenchConfig,
+  kind: StoreKind,
+  options: { queries?: boolean; until?: number; onProgress?: (done: number) => void } = {},
+): Promise<PhaseResult> {
   const { module, note } = loadProjections();
   if (!module?.rebuildAll || note) return { phase: `rebuild ${kind}`, ok: false, note };
   const store = await openStore(config, kind);
-  const readModelFile = join(config.dataDir, `read-model-${config.events}-${config.seed}.sqlite`);
+  const readModelFile = join(config.dataDir, `read-model-${historyName(config)}.sqlite`);
   const readSchema = `${config.pgSchema}_rm`;
   if (kind === 'sqlite') removeSqlite(readModelFile);
   else {
@@ -333,7 +346,10 @@ export async function rebuildPhase(config: BenchConfig, kind: StoreKind, options
   const bar = new ProgressBar(`rebuild all projections from ${kind}`);
   try {
     const started = process.hrtime.bigint();
-    const outcome = await module.rebuildAll(store, dataSource, { onProgress: (done: number) => bar.update(done, total), ...(options.until ? { until: options.until } : {}) });
+    const outcome = await module.rebuildAll(store, dataSource, { onProgress: (done: number) => {
+        bar.update(done, total);
+        options.onProgress?.(done);
+      }, ...(options.until ? { until: options.until } : {}) });
     const seconds = elapsed(started);
     bar.done();
     const rssAfterRebuildMb = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -2,15 +2,21 @@
  * One rebuild of every projection from a bench history into a fresh read model, in this process: the harness of the
  * interleaved comparisons in docs/projections.md ("Seventh pass"). `bench:peers`' own rebuild phase (phases.ts,
  * rebuildPhase) without the query timing; prints one JSON line: seconds, peak RSS, Node's CPU seconds (every thread).
- *   node dist/bench/rebuild-once.js [--store sqlite|postgres] [--events 1000000] [--until N]
+ *   node dist/bench/rebuild-once.js [--store sqlite|postgres] [--events 1000000] [--until N] [--trace file.csv]
+ * --trace writes, every half second, the events committed so far and the process's memory (RSS: every thread, SQLite's
+ * caches included; the heap figures are this thread's only) as CSV: how memory grows along one rebuild.
  *   FUNDTRAIL_PROJECTION_THREADS, FUNDTRAIL_PROJECTION_HEAP_MB, FUNDTRAIL_REBUILD_BATCH as for the application
  * The history is the one `npm run bench:peers` leaves (bench/.data/history-<events>-20220218.sqlite, or the schema
  * ft_peers_<events>_20220218), and so is the read model it replaces.
+ * --longer: a history as dense as the default 1M one but longer: 100 funds over 5 fiscal years per million events
+ * (bench:peers' bigger histories keep 100 funds over 5 years and are denser instead). With --load, a missing history is
+ * generated and loaded first (as bench:peers loads one), otherwise it is refused.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { type BenchConfig, rebuildPhase, sqliteHistoryFile } from './phases';
+import { type BenchConfig, loadPhase, rebuildPhase, sqliteHistoryFile } from './phases';
+import { DEFAULT_SYNTHETIC } from './synthetic';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -43,9 +49,36 @@ async function main(): Promise<void> {
     postgresUrl: process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     pgSchema: `ft_peers_${events}_${seed}`,
   };
-  if (!(await hasHistory(config, kind))) throw new Error(`no history of ${events} events in the ${kind} store: run npm run bench:peers -- --sizes ${events} first`);
+  const millions = Math.round(events / 1_000_000);
+  // up to 1M events the default shape is the reference density already
+  if (process.argv.includes('--longer') && millions > 1) {
+    config.funds = DEFAULT_SYNTHETIC.funds * millions;
+    config.years = DEFAULT_SYNTHETIC.years * millions;
+    config.pgSchema = `${config.pgSchema}_f${config.funds}y${config.years}`;
+  }
+  if (!(await hasHistory(config, kind))) {
+    if (!process.argv.includes('--load')) throw new Error(`no such history of ${events} events in the ${kind} store: run npm run bench:peers -- --sizes ${events} first, or pass --load`);
+    const loaded = await loadPhase(config, kind);
+    if (!loaded.ok) throw new Error(loaded.note ?? 'loading the history failed');
+    console.error(`loaded ${loaded.events} events in ${loaded.seconds?.toFixed(1)} s`);
+  }
+  const tracePath = option('trace');
+  const trace: string[] = ['seconds,events,rss_mb,main_heap_used_mb,main_external_mb'];
+  let done = 0;
+  const started = Date.now();
+  const mb = (bytes: number) => (bytes / 1048576).toFixed(1);
+  const sample = () => {
+    const memory = process.memoryUsage();
+    trace.push([((Date.now() - started) / 1000).toFixed(1), done, mb(memory.rss), mb(memory.heapUsed), mb(memory.external)].join(','));
+  };
+  const timer = tracePath ? setInterval(sample, 500) : undefined;
   const cpu = process.cpuUsage();
-  const result = await rebuildPhase(config, kind, { queries: false, ...(until ? { until } : {}) });
+  const result = await rebuildPhase(config, kind, { queries: false, ...(until ? { until } : {}), onProgress: (events) => (done = events) });
+  if (timer) {
+    clearInterval(timer);
+    sample();
+    writeFileSync(tracePath!, `${trace.join('\n')}\n`);
+  }
   if (!result.ok) throw new Error(result.note ?? 'the rebuild failed');
   const used = process.cpuUsage(cpu);
   console.log(
