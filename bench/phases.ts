@@ -346,10 +346,11 @@ export async function rebuildPhase(
   const bar = new ProgressBar(`rebuild all projections from ${kind}`);
   try {
     const started = process.hrtime.bigint();
-    const outcome = await module.rebuildAll(store, dataSource, { onProgress: (done: number) => {
-        bar.update(done, total);
-        options.onProgress?.(done);
-      }, ...(options.until ? { until: options.until } : {}) });
+    const onProgress = (done: number) => {
+      bar.update(done, total);
+      options.onProgress?.(done);
+    };
+    const outcome = await module.rebuildAll(store, dataSource, { onProgress, ...(options.until ? { until: options.until } : {}) });
     const seconds = elapsed(started);
     bar.done();
     const rssAfterRebuildMb = Math.round(process.resourceUsage().maxRSS / 1024);

@@ -3,14 +3,15 @@
  * interleaved comparisons in docs/projections.md ("Seventh pass"). `bench:peers`' own rebuild phase (phases.ts,
  * rebuildPhase) without the query timing; prints one JSON line: seconds, peak RSS, Node's CPU seconds (every thread).
  *   node dist/bench/rebuild-once.js [--store sqlite|postgres] [--events 1000000] [--until N] [--trace file.csv]
- * --trace writes, every half second, the events committed so far and the process's memory (RSS: every thread, SQLite's
+ * --trace writes, every half second and at each commit, the events committed so far and the process's memory (RSS: every thread, SQLite's
  * caches included; the heap figures are this thread's only) as CSV: how memory grows along one rebuild.
  *   FUNDTRAIL_PROJECTION_THREADS, FUNDTRAIL_PROJECTION_HEAP_MB, FUNDTRAIL_REBUILD_BATCH as for the application
  * The history is the one `npm run bench:peers` leaves (bench/.data/history-<events>-20220218.sqlite, or the schema
  * ft_peers_<events>_20220218), and so is the read model it replaces.
  * --longer: a history as dense as the default 1M one but longer: 100 funds over 5 fiscal years per million events
- * (bench:peers' bigger histories keep 100 funds over 5 years and are denser instead). With --load, a missing history is
- * generated and loaded first (as bench:peers loads one), otherwise it is refused.
+ * (bench:peers' bigger histories keep 100 funds over 5 years and are denser instead). --load generates and loads a missing
+ * history (as bench:peers loads one) and stops: a rebuild in the same process would count the load's memory as its own.
+ * Without it a missing history is refused.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -60,7 +61,9 @@ async function main(): Promise<void> {
     if (!process.argv.includes('--load')) throw new Error(`no such history of ${events} events in the ${kind} store: run npm run bench:peers -- --sizes ${events} first, or pass --load`);
     const loaded = await loadPhase(config, kind);
     if (!loaded.ok) throw new Error(loaded.note ?? 'loading the history failed');
-    console.error(`loaded ${loaded.events} events in ${loaded.seconds?.toFixed(1)} s`);
+    // not measured in this process: its peak RSS would be the load's
+    console.error(`loaded ${loaded.events} events in ${loaded.seconds?.toFixed(1)} s; run again without --load to measure a rebuild`);
+    return;
   }
   const tracePath = option('trace');
   const trace: string[] = ['seconds,events,rss_mb,main_heap_used_mb,main_external_mb'];
@@ -73,7 +76,12 @@ async function main(): Promise<void> {
   };
   const timer = tracePath ? setInterval(sample, 500) : undefined;
   const cpu = process.cpuUsage();
-  const result = await rebuildPhase(config, kind, { queries: false, ...(until ? { until } : {}), onProgress: (events) => (done = events) });
+  const onProgress = (events: number) => {
+    done = events;
+    // also at each commit: on one thread (under 250,000 events behind) the rebuild keeps the timer from firing
+    if (tracePath) sample();
+  };
+  const result = await rebuildPhase(config, kind, { queries: false, ...(until ? { until } : {}), onProgress });
   if (timer) {
     clearInterval(timer);
     sample();
