@@ -7,7 +7,7 @@
 import * as echarts from 'echarts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { chromium } from 'playwright-core';
+import { svgToPng } from './peers/chart';
 
 const ROOT = resolve(__dirname, '..', '..');
 const COLORS = ['#c0392b', '#2471a3', '#27ae60', '#e67e22', '#8e44ad', '#7f7f7f'];
@@ -43,14 +43,7 @@ async function main(): Promise<void> {
   });
   const svg = chart.renderToSVGString();
   chart.dispose();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 560 } });
-    await page.setContent(`<html><body style="margin:0;background:#fff">${svg}</body></html>`);
-    await page.screenshot({ path: output, clip: { x: 0, y: 0, width: 1100, height: 560 } });
-  } finally {
-    await browser.close();
-  }
+  await svgToPng(svg, 1100, 560, output);
   console.error(`chart: ${output}`);
 }
 

@@ -49,18 +49,26 @@ async function main(): Promise<void> {
   });
   const svg = chart.renderToSVGString();
   chart.dispose();
-  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
-  try {
-    const page = await browser.newPage({ viewport: { width: 1100, height: 620 } });
-    await page.setContent(`<html><body style="margin:0;background:#fff">${svg}</body></html>`);
-    await page.screenshot({ path: output, clip: { x: 0, y: 0, width: 1100, height: 620 } });
-  } finally {
-    await browser.close();
-  }
+  await svgToPng(svg, 1100, 620, output);
   console.error(`chart: ${output}`);
 }
 
-main().catch((error: unknown) => {
-  console.error(error);
-  process.exitCode = 1;
-});
+/** An SVG of width × height pixels into a PNG file, through headless Chromium (Debian's, never a download). */
+export async function svgToPng(svg: string, width: number, height: number, output: string): Promise<void> {
+  const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
+  try {
+    const page = await browser.newPage({ viewport: { width, height } });
+    await page.setContent(`<html><body style="margin:0;background:#fff">${svg}</body></html>`);
+    await page.screenshot({ path: output, clip: { x: 0, y: 0, width, height } });
+  } finally {
+    await browser.close();
+  }
+}
+
+// run as a script; imported (memory-chart.ts) for svgToPng only
+if (require.main === module) {
+  main().catch((error: unknown) => {
+    console.error(error);
+    process.exitCode = 1;
+  });
+}
