@@ -36,7 +36,7 @@ async function main(): Promise<void> {
     backgroundColor: '#ffffff',
     title: { text: 'Memory along a full rebuild: process RSS (MB) against events committed', left: 'center', top: 8, textStyle: { fontSize: 17 } },
     legend: { top: 40, left: 'center', width: 1000 },
-    grid: { left: 80, right: 40, top: 90, bottom: 60 },
+    grid: { left: 80, right: 40, top: 115, bottom: 60 },
     xAxis: { type: 'value', max: 'dataMax', name: 'events committed (millions)', nameLocation: 'middle', nameGap: 35, axisLabel: { formatter: (value: number) => `${value / 1e6}` } },
     yAxis: { type: 'value', name: 'RSS (MB)', min: 0 },
     series: traces.map((trace, index) => ({ name: trace.label, type: 'line', showSymbol: false, color: COLORS[index % COLORS.length], data: trace.points })),

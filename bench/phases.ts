@@ -61,8 +61,21 @@ function syntheticOptions(config: BenchConfig): Partial<SyntheticOptions> {
   return { events: config.events, seed: config.seed, ...(config.funds ? { funds: config.funds } : {}), ...(config.years ? { years: config.years } : {}) };
 }
 
+/**
+ * The same size of history made longer instead of denser: 100 funds over 5 fiscal years per million events, the
+ * density of the default 1M history (10M: 1,000 funds over 50 years). The default shape keeps 100 funds over 5 years at
+ * every size, so its bigger histories are denser. Up to 1M events the two are the same.
+ */
+export function longerHistory(config: BenchConfig): BenchConfig {
+  const millions = Math.round(config.events / 1_000_000);
+  if (millions <= 1) return config;
+  const funds = DEFAULT_SYNTHETIC.funds * millions;
+  const years = DEFAULT_SYNTHETIC.years * millions;
+  return { ...config, funds, years, pgSchema: `${config.pgSchema}_f${funds}y${years}` };
+}
+
 /** What a history's files are named by: its size and seed, and its funds and years when not the default. */
-const historyName = (config: BenchConfig) => `${config.events}-${config.seed}${config.funds || config.years ? `-f${config.funds ?? DEFAULT_SYNTHETIC.funds}y${config.years ?? DEFAULT_SYNTHETIC.years}` : ''}`;
+export const historyName = (config: BenchConfig) => `${config.events}-${config.seed}${config.funds || config.years ? `-f${config.funds ?? DEFAULT_SYNTHETIC.funds}y${config.years ?? DEFAULT_SYNTHETIC.years}` : ''}`;
 
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 const rate = (events: number, seconds: number) => Math.round(events / seconds);

@@ -8,16 +8,14 @@
  *   FUNDTRAIL_PROJECTION_THREADS, FUNDTRAIL_PROJECTION_HEAP_MB, FUNDTRAIL_REBUILD_BATCH as for the application
  * The history is the one `npm run bench:peers` leaves (bench/.data/history-<events>-20220218.sqlite, or the schema
  * ft_peers_<events>_20220218), and so is the read model it replaces.
- * --longer: a history as dense as the default 1M one but longer: 100 funds over 5 fiscal years per million events
- * (bench:peers' bigger histories keep 100 funds over 5 years and are denser instead). --load generates and loads a missing
+ * --longer: a history as dense as the default 1M one but longer (phases.ts, longerHistory), as bench:peers --longer. --load generates and loads a missing
  * history (as bench:peers loads one) and stops: a rebuild in the same process would count the load's memory as its own.
  * Without it a missing history is refused.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Pool } from 'pg';
-import { type BenchConfig, loadPhase, rebuildPhase, sqliteHistoryFile } from './phases';
-import { DEFAULT_SYNTHETIC } from './synthetic';
+import { type BenchConfig, loadPhase, longerHistory, rebuildPhase, sqliteHistoryFile } from './phases';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
@@ -43,20 +41,14 @@ async function main(): Promise<void> {
   if (!Number.isInteger(events) || events <= 0 || (until !== undefined && (!Number.isInteger(until) || until <= 0))) throw new Error('--events and --until: whole numbers of events');
   // as bench:peers names them (peers/run.ts)
   const seed = 20220218;
-  const config: BenchConfig = {
+  let config: BenchConfig = {
     events,
     seed,
     dataDir: join(__dirname, '..', '..', 'bench', '.data'),
     postgresUrl: process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
     pgSchema: `ft_peers_${events}_${seed}`,
   };
-  const millions = Math.round(events / 1_000_000);
-  // up to 1M events the default shape is the reference density already
-  if (process.argv.includes('--longer') && millions > 1) {
-    config.funds = DEFAULT_SYNTHETIC.funds * millions;
-    config.years = DEFAULT_SYNTHETIC.years * millions;
-    config.pgSchema = `${config.pgSchema}_f${config.funds}y${config.years}`;
-  }
+  if (process.argv.includes('--longer')) config = longerHistory(config);
   if (!(await hasHistory(config, kind))) {
     if (!process.argv.includes('--load')) throw new Error(`no such history of ${events} events in the ${kind} store: run npm run bench:peers -- --sizes ${events} first, or pass --load`);
     const loaded = await loadPhase(config, kind);

@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import { type FundEvent, type FundState, type HolderRegistered, type LedgerEvent, HOLDERS_STREAM, decideFund, evolveFund, evolveRegistry, fundStreamId, initialFundState, initialRegistryState, movementsOf } from '../../src/domain';
 import type { NewEvent } from '../../src/event-store/event-store.port';
 import { ProgressBar } from '../../src/shared/progress';
-import { type BenchConfig, type PhaseResult, removeSqlite } from '../phases';
+import { type BenchConfig, type PhaseResult, historyName, removeSqlite } from '../phases';
 import { syntheticHistory } from '../synthetic';
 import { type WorkloadAppend, appendWorkload, commandWorkload, elapsed, rate, timedAppends } from './limits';
 
@@ -72,7 +72,7 @@ function expectedStreamVersion(emmett: any, expectedVersion: number): unknown {
 // ------------------------------------------------------------------------------------------------
 // Emmett SQLite 0.38.5 (sqlite3)
 
-export const emmettSqliteFile = (config: BenchConfig) => join(config.dataDir, `emmett-sqlite-${config.events}-${config.seed}.sqlite`);
+export const emmettSqliteFile = (config: BenchConfig) => join(config.dataDir, `emmett-sqlite-${historyName(config)}.sqlite`);
 
 function sqliteModules() {
   const require = peerRequire('emmett-sqlite');
@@ -211,7 +211,7 @@ export function emmettDatabaseUrl(config: BenchConfig, database: string): string
   return url.toString();
 }
 
-export const emmettHistoryDatabase = (config: BenchConfig) => `fundtrail_emmett_${config.events}_${config.seed}`;
+export const emmettHistoryDatabase = (config: BenchConfig) => `fundtrail_emmett_${historyName(config).replace(/-/g, '_')}`;
 
 function postgresModules() {
   const require = peerRequire('emmett-postgresql');

@@ -17,7 +17,7 @@ import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { Pool } from 'pg';
-import { type BenchConfig, type PhaseResult, sqliteHistoryFile } from '../phases';
+import { type BenchConfig, type PhaseResult, longerHistory, sqliteHistoryFile } from '../phases';
 import type { PeerRequest } from './child';
 import { PEER_DIRS, emmettPostgresHead, emmettSqliteHead } from './emmett';
 
@@ -35,6 +35,8 @@ interface Args {
   peerCapSeconds: number;
   appendCapSeconds: number;
   profile: boolean;
+  /** Histories over 1M events longer instead of denser (phases.ts, longerHistory). */
+  longer: boolean;
   /** Base name of the report under bench/results. */
   out: string;
 }
@@ -51,6 +53,7 @@ function parseArgs(argv: string[]): Args {
     peerCapSeconds: 60,
     appendCapSeconds: 8,
     profile: true,
+    longer: false,
     out: 'peers',
   };
   const numbers = (text: string | undefined) => {
@@ -70,9 +73,10 @@ function parseArgs(argv: string[]): Args {
     else if (arg === '--no-postgres') args.postgres = false;
     else if (arg === '--no-emmett') args.emmett = false;
     else if (arg === '--no-profile') args.profile = false;
+    else if (arg === '--longer') args.longer = true;
     else if (arg === '--out') args.out = argv[++index] ?? 'peers';
     else if (arg === '--help' || arg === '-h') {
-      console.log('npm run bench:peers -- [--sizes 100000,1000000,10000000] [--runs 3] [--runs-large 2] [--emmett-sizes 100000] [--peer-cap 60] [--append-cap 8] [--no-10m] [--no-postgres] [--no-emmett] [--no-profile] [--seed N]');
+      console.log('npm run bench:peers -- [--sizes 100000,1000000,10000000] [--runs 3] [--runs-large 2] [--emmett-sizes 100000] [--peer-cap 60] [--append-cap 8] [--no-10m] [--no-postgres] [--no-emmett] [--no-profile] [--longer] [--seed N] [--out name]');
       process.exit(0);
     } else throw new Error(`unknown argument ${arg} (try --help)`);
   }
@@ -157,6 +161,7 @@ async function main(): Promise<void> {
     loadAverageAtEnd: [] as number[],
   };
   const notes: string[] = [];
+  if (args.longer) notes.push('Histories over 1,000,000 events are longer, not denser: 100 funds over 5 fiscal years per million events (10M: 1,000 funds over 50 years), as dense as the 1M one.');
   let postgres = args.postgres;
   if (postgres) {
     const pool = new Pool({ connectionString: postgresUrl, max: 1, connectionTimeoutMillis: 3_000 });
@@ -197,7 +202,8 @@ async function main(): Promise<void> {
   };
 
   for (const size of [...args.sizes].sort((a, b) => a - b)) {
-    const config: BenchConfig = { events: size, seed: args.seed, dataDir, postgresUrl, pgSchema: `ft_peers_${size}_${args.seed}` };
+    const base: BenchConfig = { events: size, seed: args.seed, dataDir, postgresUrl, pgSchema: `ft_peers_${size}_${args.seed}` };
+    const config = args.longer ? longerHistory(base) : base;
     const streaming = size >= 10_000_000;
     const withPostgres = postgres && !streaming;
     const withEmmett = emmett && args.emmettSizes.includes(size);
