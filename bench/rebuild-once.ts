@@ -3,14 +3,15 @@
  * interleaved comparisons in docs/projections.md ("Seventh pass"). `bench:peers`' own rebuild phase (phases.ts,
  * rebuildPhase) without the query timing; prints one JSON line: seconds, peak RSS, Node's CPU seconds (every thread).
  *   node dist/bench/rebuild-once.js [--store sqlite|postgres] [--events 1000000] [--until N] [--trace file.csv]
- * --trace writes, every half second and at each commit, the events committed so far and the process's memory (RSS: every thread, SQLite's
- * caches included; the heap figures are this thread's only) as CSV: how memory grows along one rebuild.
+ *                                   [--longer] [--load]
  *   FUNDTRAIL_PROJECTION_THREADS, FUNDTRAIL_PROJECTION_HEAP_MB, FUNDTRAIL_REBUILD_BATCH as for the application
  * The history is the one `npm run bench:peers` leaves (bench/.data/history-<events>-20220218.sqlite, or the schema
  * ft_peers_<events>_20220218), and so is the read model it replaces.
- * --longer: a history as dense as the default 1M one but longer (phases.ts, longerHistory), as bench:peers --longer. --load generates and loads a missing
- * history (as bench:peers loads one) and stops: a rebuild in the same process would count the load's memory as its own.
- * Without it a missing history is refused.
+ * --trace: every half second and at each commit, the events committed so far and the process's memory as CSV (RSS:
+ *   every thread, SQLite's caches included; the heap figures are this thread's only): how memory grows along a rebuild.
+ * --longer: a history as dense as the default 1M one but longer (phases.ts, longerHistory), as bench:peers --longer.
+ * --load: generates and loads a missing history (as bench:peers loads one) and stops, since a rebuild in the same
+ *   process would count the load's memory as its own. Without it a missing history is refused.
  */
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
