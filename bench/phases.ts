@@ -61,21 +61,51 @@ function syntheticOptions(config: BenchConfig): Partial<SyntheticOptions> {
   return { events: config.events, seed: config.seed, ...(config.funds ? { funds: config.funds } : {}), ...(config.years ? { years: config.years } : {}) };
 }
 
+/** Where the bench keeps its histories and read models (git-ignored), and the PostgreSQL it measures. */
+export const BENCH_DATA_DIR = join(__dirname, '..', '..', 'bench', '.data');
+export const BENCH_POSTGRES_URL = process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+
 /**
- * The same size of history made longer instead of denser: 100 funds over 5 fiscal years per million events, the
- * density of the default 1M history (10M: 1,000 funds over 50 years). The default shape keeps 100 funds over 5 years at
- * every size, so its bigger histories are denser. Up to 1M events the two are the same.
+ * A history of `bench:peers` (and of rebuild-once, which finds it by the same names): its files in BENCH_DATA_DIR and
+ * its PostgreSQL schema are named after its size, seed and shape. `longer`: past 1M events the same size made longer
+ * instead of denser, 100 funds over 5 fiscal years per million events, the density of the default 1M history (10M:
+ * 1,000 funds over 50 years). The default shape keeps 100 funds over 5 years at every size, so its bigger histories
+ * are denser. Up to 1M events the two are the same.
  */
-export function longerHistory(config: BenchConfig): BenchConfig {
-  const millions = Math.round(config.events / 1_000_000);
-  if (millions <= 1) return config;
-  const funds = DEFAULT_SYNTHETIC.funds * millions;
-  const years = DEFAULT_SYNTHETIC.years * millions;
-  return { ...config, funds, years, pgSchema: `${config.pgSchema}_f${funds}y${years}` };
+export function peersHistory(events: number, seed: number, options: { longer?: boolean } = {}): BenchConfig {
+  const millions = Math.round(events / 1_000_000);
+  const shape = options.longer && millions > 1 ? { funds: DEFAULT_SYNTHETIC.funds * millions, years: DEFAULT_SYNTHETIC.years * millions } : {};
+  const config: BenchConfig = { events, seed, dataDir: BENCH_DATA_DIR, postgresUrl: BENCH_POSTGRES_URL, pgSchema: '', ...shape };
+  return { ...config, pgSchema: `ft_peers_${historyName(config).replace(/-/g, '_')}` };
 }
 
 /** What a history's files are named by: its size and seed, and its funds and years when not the default. */
 export const historyName = (config: BenchConfig) => `${config.events}-${config.seed}${config.funds || config.years ? `-f${config.funds ?? DEFAULT_SYNTHETIC.funds}y${config.years ?? DEFAULT_SYNTHETIC.years}` : ''}`;
+
+/** The last position of a stored history, 0 when there is none (looked at without opening a store, which would create one). */
+export async function historyHead(config: BenchConfig, kind: StoreKind): Promise<number> {
+  if (kind === 'sqlite') {
+    const file = sqliteHistoryFile(config);
+    if (!existsSync(file)) return 0;
+    const db = new Database(file, { readonly: true });
+    try {
+      return (db.prepare('SELECT MAX(position) AS head FROM events').get() as { head: number | null }).head ?? 0;
+    } catch {
+      return 0;
+    } finally {
+      db.close();
+    }
+  }
+  const pool = new Pool({ connectionString: config.postgresUrl, max: 1 });
+  try {
+    const rows = (await pool.query(`SELECT position FROM "${config.pgSchema}".log_head`)).rows as Array<{ position: string }>;
+    return Number(rows[0]?.position ?? 0);
+  } catch {
+    return 0;
+  } finally {
+    await pool.end();
+  }
+}
 
 const elapsed = (started: bigint) => Number(process.hrtime.bigint() - started) / 1e9;
 const rate = (events: number, seconds: number) => Math.round(events / seconds);

@@ -9,29 +9,17 @@
  * ft_peers_<events>_20220218), and so is the read model it replaces.
  * --trace: every half second and at each commit, the events committed so far and the process's memory as CSV (RSS:
  *   every thread, SQLite's caches included; the heap figures are this thread's only): how memory grows along a rebuild.
- * --longer: a history as dense as the default 1M one but longer (phases.ts, longerHistory), as bench:peers --longer.
+ * --longer: a history as dense as the default 1M one but longer (phases.ts, peersHistory), as bench:peers --longer.
  * --load: generates and loads a missing history (as bench:peers loads one) and stops, since a rebuild in the same
  *   process would count the load's memory as its own. Without it a missing history is refused.
  */
-import { existsSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { Pool } from 'pg';
-import { type BenchConfig, loadPhase, longerHistory, rebuildPhase, sqliteHistoryFile } from './phases';
+import { writeFileSync } from 'node:fs';
+import { historyHead, loadPhase, peersHistory, rebuildPhase } from './phases';
+import { DEFAULT_SYNTHETIC } from './synthetic';
 
 function option(name: string): string | undefined {
   const index = process.argv.indexOf(`--${name}`);
   return index >= 0 ? process.argv[index + 1] : undefined;
-}
-
-/** Whether `bench:peers` left a history of this size (checked without opening a store, which would create one). */
-async function hasHistory(config: BenchConfig, kind: 'sqlite' | 'postgres'): Promise<boolean> {
-  if (kind === 'sqlite') return existsSync(sqliteHistoryFile(config));
-  const admin = new Pool({ connectionString: config.postgresUrl, max: 1 });
-  try {
-    return ((await admin.query('SELECT 1 FROM information_schema.schemata WHERE schema_name = $1', [config.pgSchema])).rowCount ?? 0) > 0;
-  } finally {
-    await admin.end();
-  }
 }
 
 async function main(): Promise<void> {
@@ -40,17 +28,8 @@ async function main(): Promise<void> {
   const events = Number(option('events') ?? 1_000_000);
   const until = option('until') === undefined ? undefined : Number(option('until'));
   if (!Number.isInteger(events) || events <= 0 || (until !== undefined && (!Number.isInteger(until) || until <= 0))) throw new Error('--events and --until: whole numbers of events');
-  // as bench:peers names them (peers/run.ts)
-  const seed = 20220218;
-  let config: BenchConfig = {
-    events,
-    seed,
-    dataDir: join(__dirname, '..', '..', 'bench', '.data'),
-    postgresUrl: process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
-    pgSchema: `ft_peers_${events}_${seed}`,
-  };
-  if (process.argv.includes('--longer')) config = longerHistory(config);
-  if (!(await hasHistory(config, kind))) {
+  const config = peersHistory(events, DEFAULT_SYNTHETIC.seed, { longer: process.argv.includes('--longer') });
+  if ((await historyHead(config, kind)) < events) {
     if (!process.argv.includes('--load')) throw new Error(`no such history of ${events} events in the ${kind} store: run npm run bench:peers -- --sizes ${events} first, or pass --load`);
     const loaded = await loadPhase(config, kind);
     if (!loaded.ok) throw new Error(loaded.note ?? 'loading the history failed');

@@ -15,7 +15,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
 import { Pool } from 'pg';
-import { type BenchConfig, type PhaseRequest, type PhaseResult, type QueryLatency, type StoreKind, BATCH, loadProjections, openStore, removeSqlite, sqliteHistoryFile } from './phases';
+import { BENCH_DATA_DIR, BENCH_POSTGRES_URL, type BenchConfig, type PhaseRequest, type PhaseResult, type QueryLatency, type StoreKind, BATCH, loadProjections, openStore, removeSqlite, sqliteHistoryFile } from './phases';
 
 const ROOT = resolve(__dirname, '..', '..');
 const CHILD = join(__dirname, 'child.js');
@@ -110,8 +110,8 @@ async function main(): Promise<void> {
   const config: BenchConfig = {
     events: args.events,
     seed: args.seed,
-    dataDir: join(ROOT, 'bench', '.data'),
-    postgresUrl: process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test',
+    dataDir: BENCH_DATA_DIR,
+    postgresUrl: BENCH_POSTGRES_URL,
     pgSchema: `ft_bench_${args.events}_${args.seed}`,
   };
   mkdirSync(config.dataDir, { recursive: true });

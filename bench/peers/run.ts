@@ -15,9 +15,8 @@ import { execFileSync, fork } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join, resolve } from 'node:path';
-import Database from 'better-sqlite3';
 import { Pool } from 'pg';
-import { type BenchConfig, type PhaseResult, longerHistory, sqliteHistoryFile } from '../phases';
+import { BENCH_DATA_DIR, BENCH_POSTGRES_URL, type BenchConfig, type PhaseResult, historyHead, peersHistory } from '../phases';
 import type { PeerRequest } from './child';
 import { PEER_DIRS, emmettPostgresHead, emmettSqliteHead } from './emmett';
 
@@ -122,35 +121,11 @@ const median = (values: number[]) => {
   return sorted.length % 2 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
 };
 
-async function sqliteHead(file: string): Promise<number> {
-  if (!existsSync(file)) return 0;
-  const db = new Database(file, { readonly: true });
-  try {
-    return (db.prepare('SELECT MAX(position) AS head FROM events').get() as { head: number | null }).head ?? 0;
-  } catch {
-    return 0;
-  } finally {
-    db.close();
-  }
-}
-
-async function postgresHead(config: BenchConfig): Promise<number> {
-  const pool = new Pool({ connectionString: config.postgresUrl, max: 1 });
-  try {
-    const rows = (await pool.query(`SELECT position FROM "${config.pgSchema}".log_head`)).rows as Array<{ position: string }>;
-    return Number(rows[0]?.position ?? 0);
-  } catch {
-    return 0;
-  } finally {
-    await pool.end();
-  }
-}
-
 async function main(): Promise<void> {
   const args = parseArgs(process.argv.slice(2));
-  const dataDir = join(ROOT, 'bench', '.data');
+  const dataDir = BENCH_DATA_DIR;
   mkdirSync(dataDir, { recursive: true });
-  const postgresUrl = process.env.FUNDTRAIL_BENCH_POSTGRES_URL ?? 'postgres://postgres@127.0.0.1:5432/test';
+  const postgresUrl = BENCH_POSTGRES_URL;
   const started = Date.now();
   const machine = {
     cpus: cpus().length,
@@ -202,19 +177,18 @@ async function main(): Promise<void> {
   };
 
   for (const size of [...args.sizes].sort((a, b) => a - b)) {
-    const base: BenchConfig = { events: size, seed: args.seed, dataDir, postgresUrl, pgSchema: `ft_peers_${size}_${args.seed}` };
-    const config = args.longer ? longerHistory(base) : base;
+    const config = peersHistory(size, args.seed, { longer: args.longer });
     const streaming = size >= 10_000_000;
     const withPostgres = postgres && !streaming;
     const withEmmett = emmett && args.emmettSizes.includes(size);
     const runs = size <= 100_000 ? args.runs : streaming ? 1 : args.runsLarge;
 
     // histories: generated once, then reused
-    if ((await sqliteHead(sqliteHistoryFile(config))) < size) {
+    if ((await historyHead(config, 'sqlite')) < size) {
       record('load.fundtrail.sqlite.bulk', size, await runChild({ phase: 'bulk-load', config, store: 'sqlite' }));
       if (size <= 100_000) record('verify.fundtrail.sqlite', size, await runChild({ phase: 'verify', config, store: 'sqlite' }));
     }
-    if (withPostgres && (await postgresHead(config)) < size) {
+    if (withPostgres && (await historyHead(config, 'postgres')) < size) {
       record('load.fundtrail.postgres.bulk', size, await runChild({ phase: 'bulk-load', config, store: 'postgres' }));
       if (size <= 100_000) record('verify.fundtrail.postgres', size, await runChild({ phase: 'verify', config, store: 'postgres' }));
     }
