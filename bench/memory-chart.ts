@@ -1,13 +1,11 @@
 /**
  * docs/benchmarks-memory.png: the process's memory along rebuilds, from the CSV traces of `rebuild-once --trace`
- * (one line per trace: RSS against the events committed so far). ECharts renders an SVG server-side; headless
- * Chromium (playwright-core, /usr/bin/chromium) turns it into a PNG.
+ * (one line per trace: RSS against the events committed so far), drawn by the peers chart's chartPng.
  *   node dist/bench/memory-chart.js label=trace.csv [label=trace.csv …] [docs/benchmarks-memory.png]
  */
-import * as echarts from 'echarts';
 import { readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { svgToPng } from './peers/chart';
+import { chartPng } from './peers/chart';
 
 const ROOT = resolve(__dirname, '..', '..');
 const COLORS = ['#c0392b', '#2471a3', '#27ae60', '#e67e22', '#8e44ad', '#7f7f7f'];
@@ -30,20 +28,12 @@ async function main(): Promise<void> {
     return { label, points: readTrace(path) };
   });
   if (traces.length === 0) throw new Error('usage: memory-chart label=trace.csv [label=trace.csv …] [out.png]');
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 1100, height: 560 });
-  chart.setOption({
-    animation: false,
-    backgroundColor: '#ffffff',
-    title: { text: 'Memory along a full rebuild: process RSS (MB) against events committed', left: 'center', top: 8, textStyle: { fontSize: 17 } },
-    legend: { top: 40, left: 'center', width: 1000 },
+  await chartPng('Memory along a full rebuild: process RSS (MB) against events committed', { width: 1100, height: 560, output }, {
     grid: { left: 80, right: 40, top: 115, bottom: 60 },
     xAxis: { type: 'value', max: 'dataMax', name: 'events committed (millions)', nameLocation: 'middle', nameGap: 35, axisLabel: { formatter: (value: number) => `${value / 1e6}` } },
     yAxis: { type: 'value', name: 'RSS (MB)', min: 0 },
     series: traces.map((trace, index) => ({ name: trace.label, type: 'line', showSymbol: false, color: COLORS[index % COLORS.length], data: trace.points })),
   });
-  const svg = chart.renderToSVGString();
-  chart.dispose();
-  await svgToPng(svg, 1100, 560, output);
   console.error(`chart: ${output}`);
 }
 

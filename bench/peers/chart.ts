@@ -28,12 +28,7 @@ async function main(): Promise<void> {
   const summaries: Summary[] = summarise(measurements);
   const sizes = [...new Set(summaries.filter((s) => s.size > 0).map((s) => s.size))].sort((a, b) => a - b);
   const label = (size: number) => (size >= 1e6 ? `${size / 1e6}M events` : `${size / 1e3}k events`);
-  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width: 1100, height: 620 });
-  chart.setOption({
-    animation: false,
-    backgroundColor: '#ffffff',
-    title: { text: 'Throughput against history size (events/s, log scale; medians)', left: 'center', top: 8, textStyle: { fontSize: 17 } },
-    legend: { top: 40, left: 'center', width: 1000 },
+  await chartPng('Throughput against history size (events/s, log scale; medians)', { width: 1100, height: 620, output }, {
     grid: { left: 90, right: 40, top: 110, bottom: 60 },
     xAxis: { type: 'category', data: sizes.map(label), name: 'history size', nameLocation: 'middle', nameGap: 35 },
     yAxis: { type: 'log', name: 'events/s', min: 100, logBase: 10 },
@@ -47,25 +42,37 @@ async function main(): Promise<void> {
       data: sizes.map((size) => summaries.find((s) => s.id === id && s.size === size)?.eventsPerSecond ?? null),
     })),
   });
-  const svg = chart.renderToSVGString();
-  chart.dispose();
-  await svgToPng(svg, 1100, 620, output);
   console.error(`chart: ${output}`);
 }
 
-/** An SVG of width × height pixels into a PNG file, through headless Chromium (Debian's, never a download). */
-export async function svgToPng(svg: string, width: number, height: number, output: string): Promise<void> {
+/**
+ * A chart of the bench's into a PNG file: the ECharts option (axes, series, grid) with the title, legend and white
+ * background both charts have, rendered as SVG server-side and turned into a PNG by headless Chromium (Debian's,
+ * never a download).
+ */
+export async function chartPng(title: string, size: { width: number; height: number; output: string }, option: Record<string, unknown>): Promise<void> {
+  const { width, height } = size;
+  const chart = echarts.init(null, null, { renderer: 'svg', ssr: true, width, height });
+  chart.setOption({
+    animation: false,
+    backgroundColor: '#ffffff',
+    title: { text: title, left: 'center', top: 8, textStyle: { fontSize: 17 } },
+    legend: { top: 40, left: 'center', width: width - 100 },
+    ...option,
+  });
+  const svg = chart.renderToSVGString();
+  chart.dispose();
   const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox'] });
   try {
     const page = await browser.newPage({ viewport: { width, height } });
     await page.setContent(`<html><body style="margin:0;background:#fff">${svg}</body></html>`);
-    await page.screenshot({ path: output, clip: { x: 0, y: 0, width, height } });
+    await page.screenshot({ path: size.output, clip: { x: 0, y: 0, width, height } });
   } finally {
     await browser.close();
   }
 }
 
-// run as a script; imported (memory-chart.ts) for svgToPng only
+// run as a script; imported (memory-chart.ts) for chartPng only
 if (require.main === module) {
   main().catch((error: unknown) => {
     console.error(error);

@@ -34,7 +34,7 @@ interface Args {
   peerCapSeconds: number;
   appendCapSeconds: number;
   profile: boolean;
-  /** Histories over 1M events longer instead of denser (phases.ts, longerHistory). */
+  /** Histories over 1M events longer instead of denser (phases.ts, peersHistory). */
   longer: boolean;
   /** Base name of the report under bench/results. */
   out: string;
