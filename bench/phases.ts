@@ -334,6 +334,8 @@ interface ProjectionsModule {
   rebuildAll?: (store: EventStore, dataSource: DataSource, options?: { onProgress?: (done: number, total: number) => void; until?: number }) => Promise<unknown>;
   openReadModelDataSource?: (config: { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string }, entities?: unknown[]) => Promise<DataSource>;
   PROJECTION_ENTITIES?: unknown[];
+  /** A SQLite read model's files (the base and one per projection); older versions had one file. */
+  readModelFiles?: (filename: string) => string[];
   QUERIES?: Record<string, unknown>;
   runQuery?: (name: string, dataSource: DataSource, fundId: string, cut?: { asOf?: string; atPosition?: number; today?: string }) => Promise<unknown>;
   [name: string]: unknown;
@@ -368,7 +370,7 @@ export async function rebuildPhase(
   const store = await openStore(config, kind);
   const readModelFile = join(config.dataDir, `read-model-${historyName(config)}.sqlite`);
   const readSchema = `${config.pgSchema}_rm`;
-  if (kind === 'sqlite') removeSqlite(readModelFile);
+  if (kind === 'sqlite') for (const file of module.readModelFiles?.(readModelFile) ?? [readModelFile]) removeSqlite(file);
   else {
     const admin = new Pool({ connectionString: config.postgresUrl, max: 1 });
     await admin.query(`DROP SCHEMA IF EXISTS "${readSchema}" CASCADE`);

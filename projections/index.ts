@@ -12,7 +12,7 @@ import type { DataSource } from 'typeorm';
 import type { EventStore } from '../src/event-store/event-store.port';
 import { LeaseGroup, PostgresLease, SqliteLease } from '../src/event-store/lease';
 import { PROJECTIONS } from './registry';
-import { ReadModel, type ReadModelConfig, entitySchemaOf, openReadModelDataSource } from './read-model';
+import { ReadModel, type ReadModelConfig, entitySchemaOf, openReadModelDataSource, partFileOf } from './read-model';
 import { type CatchUpOptions, ProjectionRunner } from './runner';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
 import { type Cut, QUERIES, type QueryName } from './queries';
@@ -28,6 +28,11 @@ export type { VerifyReport } from './verify';
 
 /** Every table of every projection as a TypeORM EntitySchema, for a DataSource made elsewhere. */
 export const PROJECTION_ENTITIES = [CHECKPOINT_TABLE, SCHEMA_TABLE, ...PROJECTIONS.flatMap((projection) => projection.tables)].map(entitySchemaOf);
+
+/** The files of a SQLite read model: the base file and each projection's own (ReadModel.part), for removing or copying. */
+export function readModelFiles(filename: string): string[] {
+  return [filename, ...PROJECTIONS.map((projection) => partFileOf(filename, projection.name))];
+}
 
 /** Drops every projection and refills it from the whole log. */
 export async function rebuildAll(

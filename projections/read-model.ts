@@ -15,6 +15,7 @@ import type Database from 'better-sqlite3';
 import type { PoolClient } from 'pg';
 import { from as copyFrom } from 'pg-copy-streams';
 import { DataSource, EntitySchema, type EntitySchemaColumnOptions } from 'typeorm';
+import { CHECKPOINT_TABLE, SCHEMA_TABLE } from './tables';
 
 export type ColumnType = 'text' | 'int' | 'bigint';
 
@@ -65,9 +66,10 @@ type Operation =
   | { op: 'update'; table: TableSpec; set: readonly string[]; key: readonly string[]; rows: readonly object[] }
   | { op: 'run'; sql: string; params: unknown[] };
 
-export interface ReadModelOptions {
-  /** PostgreSQL schema, or undefined (SQLite, or the search_path default). */
-  schema?: string;
+/** A statement that must pass for a batch to land (a lease's fence): it raises an error otherwise. */
+export interface Check {
+  sql: string;
+  params: unknown[];
 }
 
 export class ReadModel {
@@ -76,7 +78,14 @@ export class ReadModel {
   private readonly statementCache = new Map<string, Database.Statement>();
   private readonly resolved = new Map<string, string>();
 
-  constructor(readonly dataSource: DataSource) {
+  /**
+   * @param base when this is a projection's own SQLite file (`part`): the read model it belongs to, whose connection
+   * has it attached for the queries and holds the leases
+   */
+  constructor(
+    readonly dataSource: DataSource,
+    readonly base?: ReadModel,
+  ) {
     this.kind = dataSource.options.type === 'postgres' ? 'postgres' : 'sqlite';
     if (dataSource.options.type !== 'postgres' && dataSource.options.type !== 'better-sqlite3') {
       throw new Error(`read model: unsupported TypeORM driver ${dataSource.options.type} (better-sqlite3 or postgres)`);
@@ -159,6 +168,70 @@ export class ReadModel {
       this.sqlite.pragma(`wal_autocheckpoint = ${previous}`);
       this.sqlite.pragma(`busy_timeout = ${previousBusy}`);
     };
+  }
+
+  /**
+   * The read model a projection writes into. A SQLite file read model is a set of files: this one (the base: the
+   * leases) and one file per projection beside it (`read-model.money.sqlite` for `read-model.sqlite`), each with that
+   * projection's tables, its checkpoint row and its shape (pj_checkpoint, pj_schema). SQLite has one writer per file:
+   * in one file, two projections caught up side by side on two threads waited for each other's write transactions
+   * (docs/projections.md, "Eighth pass"); in a file each they do not, and a batch still commits atomically with its
+   * checkpoint, which is in the same file. The base connection (the queries') has every part attached under the
+   * projection's name: the queries' unqualified table names find them there (SQLite looks in main, then in the
+   * attached files), and `pj_checkpoint` / `pj_schema` are TEMP views over all the parts. Opened once per connection
+   * and closed with it. PostgreSQL, and an in-memory SQLite database: this read model itself.
+   */
+  part(name: string, tables: readonly TableSpec[]): Promise<ReadModel> {
+    const file = this.partFile(name);
+    if (!file) return Promise.resolve(this);
+    let parts = partsOf.get(this.dataSource);
+    if (!parts) {
+      const opened = (parts = new Map<string, Promise<ReadModel>>());
+      partsOf.set(this.dataSource, opened);
+      // the parts' connections close with the base's (whoever made the DataSource destroys it)
+      const destroy = this.dataSource.destroy.bind(this.dataSource);
+      this.dataSource.destroy = async () => {
+        partsOf.delete(this.dataSource);
+        for (const part of opened.values()) await part.then((model) => model.dataSource.destroy()).catch(() => undefined);
+        return destroy();
+      };
+    }
+    let part = parts.get(name);
+    if (!part) {
+      const opening = this.openPart(name, file, tables);
+      parts.set(name, (part = opening));
+      opening.catch(() => parts!.get(name) === opening && parts!.delete(name));
+    }
+    return part;
+  }
+
+  /** `<stem>.<name><ext>` beside a SQLite file, or undefined (PostgreSQL, in memory, or a part itself). */
+  private partFile(name: string): string | undefined {
+    const filename = this.config?.kind === 'sqlite' ? this.config.filename : undefined;
+    return filename && !this.base ? partFileOf(filename, name) : undefined;
+  }
+
+  private async openPart(name: string, file: string, tables: readonly TableSpec[]): Promise<ReadModel> {
+    const part = new ReadModel(await openReadModelDataSource({ kind: 'sqlite', filename: file }), this);
+    await part.createTables([CHECKPOINT_TABLE, SCHEMA_TABLE], false);
+    const db = this.sqlite;
+    // a base file written before projections had files of their own: its copies of this projection's tables would
+    // hide the attached ones from the queries (main is looked in first); they are dropped, and the projection is
+    // caught up into its own file like a new one
+    const inMain = (table: string) => db.prepare(`SELECT 1 FROM main.sqlite_master WHERE type = 'table' AND name = ?`).get(table) !== undefined;
+    for (const table of tables) if (inMain(table.name)) db.exec(`DROP TABLE main."${table.name}"`);
+    for (const table of [CHECKPOINT_TABLE, SCHEMA_TABLE]) if (inMain(table.name)) db.prepare(`DELETE FROM main."${table.name}" WHERE name = ?`).run(name);
+    db.prepare('ATTACH DATABASE ? AS ?').run(file, name);
+    // the page cache of an attached file is SQLite's default (2 MB), not the connection's setting: the queries' as before
+    db.pragma(`"${name}".cache_size = ${PAGE_CACHE_SIZE}`);
+    const attached = [...(attachedOf.get(db) ?? []), name];
+    attachedOf.set(db, attached);
+    for (const table of [CHECKPOINT_TABLE, SCHEMA_TABLE]) {
+      const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
+      db.exec(`DROP VIEW IF EXISTS temp."${table.name}"`);
+      db.exec(`CREATE TEMP VIEW "${table.name}" AS ${attached.map((schema) => `SELECT ${columns} FROM "${schema}"."${table.name}"`).join(' UNION ALL ')}`);
+    }
+    return part;
   }
 
   async createTables(tables: TableSpec[], withIndexes: boolean): Promise<void> {
@@ -250,8 +323,16 @@ export class ReadModel {
    * parameter is the rows as JSON text (json_to_recordset). The rows are read before `commit` first awaits, so the
    * caller may change them as soon as it has the promise.
    */
-  async commit(work: (batch: WriteBatch) => void): Promise<void> {
+  async commit(work: (batch: WriteBatch) => void, checks: readonly Check[] = []): Promise<void> {
     const operations: Operation[] = [];
+    if (this.base) {
+      // a projection's own file: the leases are in the base file, so its fences run there, just before the batch
+      // (a SQLite lease row and the batch share no write lock across files; the checkpoint guard the runner adds to
+      // the batch is what keeps two writers from committing from the same checkpoint)
+      for (const check of checks) this.base.sqlite.prepare(this.base.resolve(check.sql)).get(...check.params);
+    } else {
+      for (const check of checks) operations.push({ op: 'run', sql: check.sql, params: check.params });
+    }
     work({
       upsert: (table, rows) => {
         if (rows.length > 0) operations.push({ op: 'upsert', table, rows });
@@ -476,6 +557,20 @@ export function entitySchemaOf(table: TableSpec): EntitySchema {
   });
 }
 
+/** The file of projection `name`'s tables beside a SQLite read model's base file: `<stem>.<name><ext>` (ReadModel.part). */
+export function partFileOf(filename: string, name: string): string {
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new Error(`read model: a projection's name must be a word (letters, digits, _): ${JSON.stringify(name)}`);
+  const extension = /\.[^./\\]*$/.exec(filename)?.[0] ?? '';
+  return `${filename.slice(0, filename.length - extension.length)}.${name}${extension}`;
+}
+
+/** SQLite's page cache per connection and per attached file: 64 MB (a negative size is in KiB). */
+const PAGE_CACHE_SIZE = -65_536;
+
+/** The projections' files opened for a base DataSource (ReadModel.part), and the ones attached to a connection. */
+const partsOf = new WeakMap<DataSource, Map<string, Promise<ReadModel>>>();
+const attachedOf = new WeakMap<Database.Database, string[]>();
+
 export type ReadModelConfig = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string };
 
 /** Opens a DataSource for a read-model configuration. SQLite: WAL, synchronous=NORMAL (atomic against a process crash). */
@@ -491,7 +586,7 @@ export async function openReadModelDataSource(config: ReadModelConfig, entities:
             db.pragma('journal_mode = WAL');
             db.pragma('synchronous = NORMAL');
             db.pragma('busy_timeout = 5000');
-            db.pragma('cache_size = -65536');
+            db.pragma(`cache_size = ${PAGE_CACHE_SIZE}`);
           },
         })
       : new DataSource({

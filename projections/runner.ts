@@ -131,8 +131,21 @@ export class ProjectionRunner {
     }
   }
 
-  private get allTables() {
-    return [CHECKPOINT_TABLE, ...this.projections.flatMap((projection) => projection.tables)];
+  /** Where each projection's tables and checkpoint are: its own file on SQLite (ReadModel.part), else `db`. */
+  private readonly parts = new Map<string, ReadModel>();
+
+  private dbOf(projection: Projection): ReadModel {
+    return this.parts.get(projection.name) ?? this.db;
+  }
+
+  /** The projections grouped by the read model (file) their tables are in. */
+  private byDb(projections: readonly Projection[]): Map<ReadModel, Projection[]> {
+    const groups = new Map<ReadModel, Projection[]>();
+    for (const projection of projections) {
+      const db = this.dbOf(projection);
+      groups.set(db, [...(groups.get(db) ?? []), projection]);
+    }
+    return groups;
   }
 
   /** One thing at a time on the read model: catch-ups, rebuilds and follow-ups queue behind each other. */
@@ -144,7 +157,9 @@ export class ProjectionRunner {
 
   private async init(): Promise<void> {
     if (this.initialised) return;
-    await this.db.createTables([CHECKPOINT_TABLE, SCHEMA_TABLE], false);
+    for (const projection of this.projections) this.parts.set(projection.name, await this.db.part(projection.name, projection.tables));
+    // each read model holds the checkpoints and shapes of its projections (and `db` reads them all)
+    for (const db of this.byDb(this.projections).keys()) await db.createTables([CHECKPOINT_TABLE, SCHEMA_TABLE], false);
     const existing = await this.readCheckpoints();
     // A projection whose tables changed shape since they were filled (a new version of Fundtrail) is dropped and
     // caught up from position 0, like a new projection: CREATE TABLE IF NOT EXISTS alone would keep the old shape.
@@ -154,19 +169,20 @@ export class ProjectionRunner {
     for (const projection of this.projections) {
       const fingerprint = fingerprintOf(projection);
       if (fingerprints.get(projection.name) === fingerprint) continue;
+      const db = this.dbOf(projection);
       if (existing.has(projection.name) || fingerprints.has(projection.name)) {
-        await this.db.dropTables(projection.tables);
+        await db.dropTables(projection.tables);
         existing.delete(projection.name);
       }
-      await this.db.commit((batch) => {
+      await db.commit((batch) => {
         batch.run('DELETE FROM {pj_checkpoint} WHERE name = ?', [projection.name]);
         batch.upsert(SCHEMA_TABLE, [{ name: projection.name, fingerprint }]);
       });
     }
     for (const projection of this.projections) {
       // tables of a projection that has a checkpoint exist already; a new one gets its tables (indexes follow the catch-up)
-      await this.db.createTables(projection.tables, false);
-      await this.db.createIndexes(projection.tables, true);
+      await this.dbOf(projection).createTables(projection.tables, false);
+      await this.dbOf(projection).createIndexes(projection.tables, true);
       this.checkpoints.set(projection.name, existing.get(projection.name) ?? 0);
     }
     this.initialised = true;
@@ -240,7 +256,7 @@ export class ProjectionRunner {
     // several pages. The checkpoint advances only with a commit, so a crash still loses exactly the uncommitted pages.
     let folded = 0;
     let foldedUntil = from;
-    const restoreSettings = total >= LARGE_CATCH_UP ? this.db.settingsForLongCatchUp() : undefined;
+    const restoreSettings = total >= LARGE_CATCH_UP ? [...this.byDb(here).keys()].map((db) => db.settingsForLongCatchUp()) : [];
     // One batch may be on its way to the read model while the next is read and folded: on PostgreSQL the server
     // writes it (in its own process, on the other core) while this thread works on; a SQLite commit is synchronous,
     // so there it has landed before `handOver` returns. Reported (onBatchCommitted, onProgress) once committed.
@@ -313,13 +329,15 @@ export class ProjectionRunner {
       this.lastError = error as Error;
       throw error;
     } finally {
-      restoreSettings?.();
+      for (const restore of restoreSettings) restore();
       this.elsewhere.clear();
     }
     if (this.leases) await this.awaitOtherFeeders(until, options);
     if (!this.indexesEnsured) {
       // the threads made their projections' indexes (in parallel with this thread's work)
-      await this.db.createIndexes([CHECKPOINT_TABLE, ...this.projections.filter((projection) => !onThreads.has(projection)).flatMap((projection) => projection.tables)]);
+      for (const [db, projections] of this.byDb(this.projections.filter((projection) => !onThreads.has(projection)))) {
+        await db.createIndexes([CHECKPOINT_TABLE, ...projections.flatMap((projection) => projection.tables)]);
+      }
       this.indexesEnsured = true;
     }
     this.lastError = undefined;
@@ -366,7 +384,7 @@ export class ProjectionRunner {
     let worker = this.workers.get(projection.name);
     if (!worker) {
       const fresh = (this.checkpoints.get(projection.name) ?? 0) === 0;
-      worker = await projection.open(this.db, { fresh });
+      worker = await projection.open(this.dbOf(projection), { fresh });
       this.workers.set(projection.name, worker);
     }
     return worker;
@@ -406,20 +424,34 @@ export class ProjectionRunner {
     const active = this.folding;
     this.folding = [];
     const now = new Date().toISOString();
-    const committing = this.db.commit((batch) => {
+    // one transaction per read model (on SQLite, per projection's file), each with the checkpoints of its projections
+    const commits = [...new Set(active.map(({ projection }) => this.dbOf(projection)))].map((db) => {
+      const mine = active.filter(({ projection }) => this.dbOf(projection) === db);
       // fails (and rolls the batch back) if another instance took the lease of one of these projections meanwhile
-      if (this.leases) for (const { projection } of active) batch.run(this.leases.fence(projection.name).sql, this.leases.fence(projection.name).params);
-      for (const { worker } of active) worker.flush(batch);
-      batch.upsert(
-        CHECKPOINT_TABLE,
-        active.map(({ projection }) => ({ name: projection.name, position: last, updated_at: now })),
-      );
+      const fences = this.leases ? mine.map(({ projection }) => this.leases!.fence(projection.name)) : [];
+      return db.commit((batch) => {
+        // fails if another writer moved a checkpoint since this one read it: a batch lands only on the checkpoint it
+        // was folded from, whatever the leases did meanwhile (on SQLite they are in another file than the batch)
+        for (const { projection, after } of mine) batch.run(checkpointGuardSql(db.kind), [projection.name, after]);
+        for (const { worker } of mine) worker.flush(batch);
+        batch.upsert(
+          CHECKPOINT_TABLE,
+          mine.map(({ projection }) => ({ name: projection.name, position: last, updated_at: now })),
+        );
+      }, fences).catch(async (error: unknown) => {
+        // the guard's own error says nothing (malformed JSON, division by zero): say which checkpoint moved
+        const stored = await this.readCheckpoints().catch(() => undefined);
+        const moved = mine.filter(({ projection, after }) => stored && (stored.get(projection.name) ?? 0) !== after);
+        if (moved.length === 0) throw error;
+        const what = moved.map(({ projection, after }) => `${projection.name} ${after} → ${stored!.get(projection.name) ?? 0}`).join(', ');
+        throw new Error(`投影的检查点已被另一写入者移动，本批已回滚 / ${CHECKPOINT_MOVED_MESSAGE} (${what}): another writer committed these events first; this batch was rolled back`);
+      });
     });
     for (const { projection, worker } of active) {
       worker.handedOver();
       this.checkpoints.set(projection.name, last);
     }
-    return committing;
+    return Promise.all(commits).then(() => undefined);
   }
 
   /**
@@ -434,14 +466,16 @@ export class ProjectionRunner {
       await this.takeLeases();
       const notOurs = chosen.filter((projection) => !this.feeds(projection));
       if (notOurs.length > 0) throw new Error(`cannot rebuild ${notOurs.map((projection) => projection.name).join(', ')}: another instance feeds it now (its lease)`);
-      const tables = chosen.flatMap((projection) => projection.tables);
-      await this.db.dropTables(tables);
+      for (const [db, projections] of this.byDb(chosen)) {
+        const tables = projections.flatMap((projection) => projection.tables);
+        await db.dropTables(tables);
+        await db.createTables(tables, false);
+        await db.createIndexes(tables, true);
+        await db.commit((batch) => {
+          for (const projection of projections) batch.run('DELETE FROM {pj_checkpoint} WHERE name = ?', [projection.name]);
+        });
+      }
       forgetCachedHolders(this.db);
-      await this.db.createTables(tables, false);
-      await this.db.createIndexes(tables, true);
-      await this.db.commit((batch) => {
-        for (const projection of chosen) batch.run('DELETE FROM {pj_checkpoint} WHERE name = ?', [projection.name]);
-      });
       for (const projection of chosen) {
         this.checkpoints.set(projection.name, 0);
         this.workers.delete(projection.name);
@@ -503,6 +537,18 @@ function typesOf(projections: readonly Projection[]): string[] | undefined {
     for (const type of projection.handles) types.add(type);
   }
   return [...types];
+}
+
+/** In the error of a batch rolled back because its projection's checkpoint was not where the batch was folded from. */
+export const CHECKPOINT_MOVED_MESSAGE = 'fundtrail: checkpoint moved';
+
+/**
+ * A statement that fails unless projection `?`'s checkpoint is at position `?` (0: none yet), as the lease fences do:
+ * SQLite's json() of a non-JSON text raises; PostgreSQL divides by zero (computed at run time, not when planning).
+ */
+function checkpointGuardSql(kind: 'sqlite' | 'postgres'): string {
+  const holds = `coalesce((SELECT position FROM {pj_checkpoint} WHERE name = ?), 0) = ?`;
+  return kind === 'sqlite' ? `SELECT CASE WHEN ${holds} THEN 1 ELSE json('${CHECKPOINT_MOVED_MESSAGE}') END` : `SELECT 1 / (CASE WHEN ${holds} THEN 1 ELSE 0 END)`;
 }
 
 /** The shape of a projection's tables (columns, keys, indexes): a change means its rows must be rebuilt. */

@@ -52,15 +52,18 @@ async function holds(service: ProjectionService): Promise<string[]> {
   return PROJECTIONS.filter((projection) => runner.leases?.holds(projection.name)).map((projection) => projection.name);
 }
 
-/** Counts the read-model transactions an instance commits. */
+/** Counts the read-model transactions an instance commits (on SQLite into each projection's own file). */
 async function countCommits(service: ProjectionService): Promise<{ count: number }> {
   const db: ReadModel = await service.db();
   const counter = { count: 0 };
-  const commit = db.commit.bind(db);
-  db.commit = (work) => {
-    counter.count += 1;
-    return commit(work);
-  };
+  const parts = new Set(await Promise.all(PROJECTIONS.map((projection) => db.part(projection.name, projection.tables))));
+  for (const part of parts) {
+    const commit = part.commit.bind(part);
+    part.commit = (work, checks) => {
+      counter.count += 1;
+      return commit(work, checks);
+    };
+  }
   return counter;
 }
 
