@@ -559,7 +559,10 @@ export function entitySchemaOf(table: TableSpec): EntitySchema {
 
 /** The file of projection `name`'s tables beside a SQLite read model's base file: `<stem>.<name><ext>` (ReadModel.part). */
 export function partFileOf(filename: string, name: string): string {
-  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name)) throw new Error(`read model: a projection's name must be a word (letters, digits, _): ${JSON.stringify(name)}`);
+  // the name is also the file's schema name on the base connection (ATTACH … AS name): main and temp are SQLite's own
+  if (!/^[A-Za-z][A-Za-z0-9_]*$/.test(name) || /^(main|temp)$/i.test(name)) {
+    throw new Error(`read model: a projection's name must be a word (letters, digits, _) other than main and temp: ${JSON.stringify(name)}`);
+  }
   const extension = /\.[^./\\]*$/.exec(filename)?.[0] ?? '';
   return `${filename.slice(0, filename.length - extension.length)}.${name}${extension}`;
 }
