@@ -4,6 +4,8 @@
  * - The queries, on the base connection, give the same answers as a read model in one (in-memory) database.
  * - A base file from before (every table in it) is cleaned of the projections' tables and they are caught up into
  *   their own files: its stale rows are never read.
+ * - Each file commits on its own: when one projection's batch fails, the other's stands, and a retry folds each from
+ *   its own checkpoint to the rows of one rebuild.
  * - A batch lands only on the checkpoint it was folded from: a second writer that folded from an old checkpoint is
  *   rolled back with a clear error, and the rows stay those of one rebuild (both engines; on SQLite the leases are in
  *   another file than the batch, so this guard is what keeps two writers apart).
@@ -14,6 +16,7 @@ import { join } from 'node:path';
 import { PROJECTIONS, PROJECTION_ENTITIES, ProjectionRunner, QUERIES, ReadModel, openReadModelDataSource, readModelFiles } from '../../projections';
 import type { Projection } from '../../projections/projection';
 import { CHECKPOINT_TABLE, SCHEMA_TABLE } from '../../projections/tables';
+import { rowsOf } from '../../projections/verify';
 import { DEMO_FUND, demoStoreOfSuite, freshReadModel } from './support';
 
 const store = demoStoreOfSuite();
@@ -100,6 +103,37 @@ describe('a SQLite read model: a file per projection', () => {
     const cleaned = new Database(base, { readonly: true });
     expect(cleaned.prepare('SELECT count(*) AS n FROM pj_checkpoint').get()).toEqual({ n: 0 });
     cleaned.close();
+  });
+
+  it('when one projection’s file fails to commit a batch, the other’s stands; a retry gives the rows of one rebuild', async () => {
+    // given a SQLite read model whose projects file fails its second batch (batches of 50 events, one thread)
+    const base = join(store.dir, 'one-fails.db');
+    const dataSource = await openReadModelDataSource({ kind: 'sqlite', filename: base }, PROJECTION_ENTITIES);
+    const db = new ReadModel(dataSource);
+    const runner = new ProjectionRunner(store.store, db, PROJECTIONS, undefined, { threads: { max: 0 } });
+    await runner.positions();
+    const projectsFile = await db.part('projects', PROJECTIONS.find((projection) => projection.name === 'projects')!.tables);
+    const commit = projectsFile.commit.bind(projectsFile);
+    let calls = 0;
+    projectsFile.commit = (work, checks) => (++calls === 2 ? Promise.reject(new Error('disk full (test)')) : commit(work, checks));
+    // when a catch-up runs into it
+    await expect(runner.catchUp({ batchSize: 50 })).rejects.toThrow('disk full (test)');
+    // then money kept the batch it committed, and projects stayed a batch behind it, each at its own checkpoint
+    const stopped = await runner.positions();
+    expect(stopped.get('projects')).toBeGreaterThan(0);
+    expect(stopped.get('money')).toBeGreaterThan(stopped.get('projects')!);
+    // and when the file works again, a retry folds each projection from its own checkpoint to the rows of one rebuild
+    projectsFile.commit = commit;
+    await runner.catchUp({ batchSize: 50 });
+    const clean = await freshReadModel('sqlite', store.dir, 'one-fails-clean');
+    const rebuilder = new ProjectionRunner(store.store, clean.db);
+    await rebuilder.rebuild();
+    for (const table of PROJECTIONS.flatMap((projection) => projection.tables)) {
+      expect({ table: table.name, rows: [...(await rowsOf(db, table)).values()] }).toEqual({ table: table.name, rows: [...(await rowsOf(clean.db, table)).values()] });
+    }
+    await Promise.all([runner.close(), rebuilder.close()]);
+    await dataSource.destroy();
+    await clean.drop();
   });
 
   it.each(['sqlite', 'postgres'] as const)('lands a batch only on the checkpoint it was folded from (%s)', async (kind) => {
