@@ -78,7 +78,6 @@ test.each(CASES)('killed twice with SIGKILL in the middle of a catch-up, then re
   const runner = new ProjectionRunner(store, resumed);
   // read through the runner: on SQLite each projection's checkpoint is in the projection's own file
   const checkpoints = [...(await runner.positions())].map(([name, position]) => ({ name, position }));
-  expect(checkpoints.map((checkpoint) => checkpoint.name)).toEqual(PROJECTIONS.map((projection) => projection.name));
   // each checkpoint is where the killed child had committed (at or past its last report), and the kill fell before the
   // head (with a worker thread, projects may have reached it first: its checkpoints are its own)
   for (const checkpoint of checkpoints) {
