@@ -212,8 +212,8 @@ export class ReadModel {
   }
 
   private async openPart(name: string, file: string, tables: readonly TableSpec[]): Promise<ReadModel> {
+    // its checkpoint and shape tables are made by the runner, as for every read model (the views below are resolved when read)
     const part = new ReadModel(await openReadModelDataSource({ kind: 'sqlite', filename: file }), this);
-    await part.createTables([CHECKPOINT_TABLE, SCHEMA_TABLE], false);
     const db = this.sqlite;
     // a base file written before projections had files of their own: its copies of this projection's tables would
     // hide the attached ones from the queries (main is looked in first); they are dropped, and the projection is
@@ -329,7 +329,7 @@ export class ReadModel {
       // a projection's own file: the leases are in the base file, so its fences run there, just before the batch
       // (a SQLite lease row and the batch share no write lock across files; the checkpoint guard the runner adds to
       // the batch is what keeps two writers from committing from the same checkpoint)
-      for (const check of checks) this.base.sqlite.prepare(this.base.resolve(check.sql)).get(...check.params);
+      for (const check of checks) this.base.prepare(this.base.resolve(check.sql)).get(...check.params);
     } else {
       for (const check of checks) operations.push({ op: 'run', sql: check.sql, params: check.params });
     }

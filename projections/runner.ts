@@ -425,8 +425,8 @@ export class ProjectionRunner {
     this.folding = [];
     const now = new Date().toISOString();
     // one transaction per read model (on SQLite, per projection's file), each with the checkpoints of its projections
-    const commits = [...new Set(active.map(({ projection }) => this.dbOf(projection)))].map((db) => {
-      const mine = active.filter(({ projection }) => this.dbOf(projection) === db);
+    const commits = [...this.byDb(active.map(({ projection }) => projection))].map(([db, projections]) => {
+      const mine = active.filter(({ projection }) => projections.includes(projection));
       // fails (and rolls the batch back) if another instance took the lease of one of these projections meanwhile
       const fences = this.leases ? mine.map(({ projection }) => this.leases!.fence(projection.name)) : [];
       return db.commit((batch) => {
