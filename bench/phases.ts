@@ -76,11 +76,13 @@ export function peersHistory(events: number, seed: number, options: { longer?: b
   const millions = Math.round(events / 1_000_000);
   const shape = options.longer && millions > 1 ? { funds: DEFAULT_SYNTHETIC.funds * millions, years: DEFAULT_SYNTHETIC.years * millions } : {};
   const config: BenchConfig = { events, seed, dataDir: BENCH_DATA_DIR, postgresUrl: BENCH_POSTGRES_URL, pgSchema: '', ...shape };
-  return { ...config, pgSchema: `ft_peers_${historyName(config).replace(/-/g, '_')}` };
+  return { ...config, pgSchema: `ft_peers_${historySqlName(config)}` };
 }
 
 /** What a history's files are named by: its size and seed, and its funds and years when not the default. */
 export const historyName = (config: BenchConfig) => `${config.events}-${config.seed}${config.funds || config.years ? `-f${config.funds ?? DEFAULT_SYNTHETIC.funds}y${config.years ?? DEFAULT_SYNTHETIC.years}` : ''}`;
+/** historyName as an SQL identifier's part (PostgreSQL schemas and databases): `_` for `-`. */
+export const historySqlName = (config: BenchConfig) => historyName(config).replace(/-/g, '_');
 
 /** The last position of a stored history, 0 when there is none (looked at without opening a store, which would create one). */
 export async function historyHead(config: BenchConfig, kind: StoreKind): Promise<number> {

@@ -13,7 +13,7 @@ import { Pool } from 'pg';
 import { type FundEvent, type FundState, type HolderRegistered, type LedgerEvent, HOLDERS_STREAM, decideFund, evolveFund, evolveRegistry, fundStreamId, initialFundState, initialRegistryState, movementsOf } from '../../src/domain';
 import type { NewEvent } from '../../src/event-store/event-store.port';
 import { ProgressBar } from '../../src/shared/progress';
-import { type BenchConfig, type PhaseResult, historyName, removeSqlite } from '../phases';
+import { type BenchConfig, type PhaseResult, historyName, historySqlName, removeSqlite } from '../phases';
 import { syntheticHistory } from '../synthetic';
 import { type WorkloadAppend, appendWorkload, commandWorkload, elapsed, rate, timedAppends } from './limits';
 
@@ -211,7 +211,7 @@ export function emmettDatabaseUrl(config: BenchConfig, database: string): string
   return url.toString();
 }
 
-export const emmettHistoryDatabase = (config: BenchConfig) => `fundtrail_emmett_${historyName(config).replace(/-/g, '_')}`;
+export const emmettHistoryDatabase = (config: BenchConfig) => `fundtrail_emmett_${historySqlName(config)}`;
 
 function postgresModules() {
   const require = peerRequire('emmett-postgresql');
