@@ -9,25 +9,17 @@
 import { join } from 'node:path';
 import { ProjectionRunner, QUERIES, type Cut, type QueryName } from '../../projections';
 import type { ReadModel } from '../../projections/read-model';
-import { PROJECTIONS } from '../../projections/registry';
-import { rowsOf } from '../../projections/verify';
 import { loadDemo } from '../../src/app/demo-loader';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
 import { Ledger } from '../../src/ledger/ledger';
 import { present } from '../../src/shared/present';
 import { Prng } from '../../bench/synthetic';
-import { DEMO_FUND, type ReadModelKind, freshReadModel, tempDir } from './support';
+import { DEMO_FUND, type ReadModelKind, freshReadModel, tablesOf, tempDir } from './support';
 import { appendSynthetic } from './support-history';
 
 const KINDS: ReadModelKind[] = process.env.FUNDTRAIL_SKIP_PG === 'true' ? ['sqlite'] : ['sqlite', 'postgres'];
 const TODAY = '2025-06-30';
 const QUERY_NAMES = Object.keys(QUERIES) as QueryName[];
-
-async function tablesOf(db: ReadModel): Promise<Record<string, string[]>> {
-  const result: Record<string, string[]> = {};
-  for (const table of PROJECTIONS.flatMap((projection) => projection.tables)) result[table.name] = [...(await rowsOf(db, table)).values()];
-  return result;
-}
 
 async function answers(db: ReadModel, fundIds: string[], cut: Cut): Promise<unknown> {
   const result: Record<string, unknown> = {};

@@ -5,7 +5,8 @@ import { join } from 'node:path';
 import { loadDemo } from '../../src/app/demo-loader';
 import { SqliteEventStore } from '../../src/event-store/sqlite.event-store';
 import { Ledger } from '../../src/ledger/ledger';
-import { PROJECTION_ENTITIES, ReadModel, openReadModelDataSource } from '../../projections';
+import { PROJECTIONS, PROJECTION_ENTITIES, ReadModel, openReadModelDataSource } from '../../projections';
+import { rowsOf } from '../../projections/verify';
 import type { DataSource } from 'typeorm';
 
 export const DEMO_FUND = 'hohhot-2022-industrial';
@@ -66,4 +67,11 @@ export async function freshReadModel(kind: ReadModelKind, directory: string, nam
       await dataSource.destroy();
     },
   };
+}
+
+/** Every projection table's rows (canonical JSON, in key order), by table: two read models with equal rows compare equal. */
+export async function tablesOf(db: ReadModel): Promise<Record<string, string[]>> {
+  const result: Record<string, string[]> = {};
+  for (const table of PROJECTIONS.flatMap((projection) => projection.tables)) result[table.name] = [...(await rowsOf(db, table)).values()];
+  return result;
 }
