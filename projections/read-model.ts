@@ -1,6 +1,7 @@
 /**
  * The read-model database: one TypeORM DataSource (SQLite through better-sqlite3 by default, PostgreSQL when
- * configured) and the few things the projections need from it.
+ * configured) and the few things the projections need from it. On SQLite each projection's tables are in a file of
+ * their own beside it, attached for the queries (`part`).
  *
  * Why not TypeORM repositories for writing: a `save()` per row is the "naive projection" of BASELINES.md
  * (637–3,800 events/s). Writes here are buffered per batch and executed in ONE transaction together with the
