@@ -225,8 +225,8 @@ export class ReadModel {
     db.prepare('ATTACH DATABASE ? AS ?').run(file, name);
     // the page cache of an attached file is SQLite's default (2 MB), not the connection's setting: the queries' as before
     db.pragma(`"${name}".cache_size = ${PAGE_CACHE_SIZE}`);
-    const attached = [...(attachedOf.get(db) ?? []), name];
-    attachedOf.set(db, attached);
+    // every projection file attached to this connection so far, this one included (main and temp are SQLite's own)
+    const attached = (db.pragma('database_list') as Array<{ name: string }>).map((database) => database.name).filter((schema) => schema !== 'main' && schema !== 'temp');
     for (const table of [CHECKPOINT_TABLE, SCHEMA_TABLE]) {
       const columns = table.columns.map((column) => `"${column.name}"`).join(', ');
       db.exec(`DROP VIEW IF EXISTS temp."${table.name}"`);
@@ -575,9 +575,8 @@ export function partFileOf(filename: string, name: string): string {
 /** SQLite's page cache per connection and per attached file: 64 MB (a negative size is in KiB). */
 const PAGE_CACHE_SIZE = -65_536;
 
-/** The projections' files opened for a base DataSource (ReadModel.part), and the ones attached to a connection. */
+/** The projections' files opened for a base DataSource (ReadModel.part). */
 const partsOf = new WeakMap<DataSource, Map<string, Promise<ReadModel>>>();
-const attachedOf = new WeakMap<Database.Database, string[]>();
 
 export type ReadModelConfig = { kind: 'sqlite'; filename: string } | { kind: 'postgres'; url: string; schema?: string };
 
