@@ -29,18 +29,25 @@ async function answers(db: ReadModel): Promise<unknown[]> {
   return result;
 }
 
-/** The answers of a read model in one database (in memory: no files of its own). */
-async function answersInOneDatabase(): Promise<unknown[]> {
-  const dataSource = await openReadModelDataSource({ kind: 'sqlite', filename: ':memory:' }, PROJECTION_ENTITIES);
-  const runner = new ProjectionRunner(store.store, new ReadModel(dataSource));
-  try {
-    await runner.catchUp();
-    return await answers(runner.db);
-  } finally {
-    await runner.close();
-    await dataSource.destroy();
-  }
+/** The answers of a read model in one database (in memory: no files of its own); made once for the suite. */
+let oneDatabase: Promise<unknown[]> | undefined;
+function answersInOneDatabase(): Promise<unknown[]> {
+  oneDatabase ??= (async () => {
+    const dataSource = await openReadModelDataSource({ kind: 'sqlite', filename: ':memory:' }, PROJECTION_ENTITIES);
+    const runner = new ProjectionRunner(store.store, new ReadModel(dataSource));
+    try {
+      await runner.catchUp();
+      return await answers(runner.db);
+    } finally {
+      await runner.close();
+      await dataSource.destroy();
+    }
+  })();
+  return oneDatabase;
 }
+
+/** The names of every projection's tables (none of them may be in the base file). */
+const PROJECTION_TABLES = new Set(PROJECTIONS.flatMap((projection) => projection.tables.map((table) => table.name)));
 
 const tablesIn = (file: string) => {
   const db = new Database(file, { readonly: true });
@@ -69,8 +76,7 @@ describe('a SQLite read model: a file per projection', () => {
     await runner.close();
     await dataSource.destroy();
     // and the base holds no projection's table; each file holds its projection's tables and only its checkpoint
-    const projectionTables = new Set(PROJECTIONS.flatMap((projection) => projection.tables.map((table) => table.name)));
-    expect(tablesIn(base).filter((table) => projectionTables.has(table))).toEqual([]);
+    expect(tablesIn(base).filter((table) => PROJECTION_TABLES.has(table))).toEqual([]);
     for (const projection of PROJECTIONS) {
       const file = join(store.dir, `split.${projection.name}.db`);
       expect(tablesIn(file)).toEqual([CHECKPOINT_TABLE.name, SCHEMA_TABLE.name, ...projection.tables.map((table) => table.name)].sort());
@@ -98,8 +104,7 @@ describe('a SQLite read model: a file per projection', () => {
     await runner.close();
     await dataSource.destroy();
     // and the base keeps none of the old tables, nor the old checkpoints
-    const projectionTables = new Set(PROJECTIONS.flatMap((projection) => projection.tables.map((table) => table.name)));
-    expect(tablesIn(base).filter((table) => projectionTables.has(table))).toEqual([]);
+    expect(tablesIn(base).filter((table) => PROJECTION_TABLES.has(table))).toEqual([]);
     const cleaned = new Database(base, { readonly: true });
     expect(cleaned.prepare('SELECT count(*) AS n FROM pj_checkpoint').get()).toEqual({ n: 0 });
     cleaned.close();
