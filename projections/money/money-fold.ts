@@ -112,16 +112,42 @@ export const PIECES_PER_EVENT_MAX = 1000;
 const TERMINAL_LEVELS = new Set(['enterprise', 'pool']);
 
 const DAY_MS = 86_400_000;
-const dayNumbers = new Map<string, number>();
-/** Whole days since 1970-01-01 of a business date "YYYY-MM-DD" (memoised: dates repeat a lot). */
+/**
+ * Whole days since 1970-01-01 of a business date "YYYY-MM-DD" (anything after the 10th character is ignored).
+ * By arithmetic on the digits (days from the civil date, proleptic Gregorian), not by building "…T00:00:00Z" and
+ * parsing it: every move of the fold asks for two (the dwell of the piece), a million times in a rebuild. What is not
+ * four digits, two and two with a valid month and day goes through Date.parse as before.
+ */
 export function dayNumber(date: string): number {
-  let day = dayNumbers.get(date);
-  if (day === undefined) {
-    day = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
-    if (!Number.isFinite(day)) throw new Error(`invariant: not a business date: ${date}`);
-    if (dayNumbers.size < 100_000) dayNumbers.set(date, day);
+  const year = digitsAt(date, 0, 4);
+  const month = digitsAt(date, 5, 2);
+  const day = digitsAt(date, 8, 2);
+  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
+    const parsed = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+    if (!Number.isFinite(parsed)) throw new Error(`invariant: not a business date: ${date}`);
+    return parsed;
   }
-  return day;
+  const y = month <= 2 ? year - 1 : year;
+  const era = Math.floor(y / 400);
+  const yearOfEra = y - era * 400;
+  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
+  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
+}
+
+/** The number written by `length` ASCII digits from `start`, or -1 if any is not a digit. */
+function digitsAt(text: string, start: number, length: number): number {
+  let value = 0;
+  for (let index = start; index < start + length; index++) {
+    const digit = text.charCodeAt(index) - 48;
+    if (!(digit >= 0 && digit <= 9)) return -1;
+    value = value * 10 + digit;
+  }
+  return value;
+}
+
+function daysInMonth(year: number, month: number): number {
+  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
+  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
 }
 export const daysBetween = (from: string, to: string): number => dayNumber(to) - dayNumber(from);
 
@@ -150,11 +176,16 @@ interface MoveContext {
 export class MoneyFold {
   readonly holders = new Map<string, HolderInfo>();
   readonly allocationsByEvent = new Map<string, AllocationInfo>();
-  private readonly places = new Map<string, PlaceEntry>();
-  /** Rows changed since the last flush (new ones and older ones money was taken from). */
-  readonly dirtyLots = new Set<Lot>();
-  /** The lots created since the last flush (a subset of dirtyLots): written with a plain INSERT, the others with a narrow UPDATE. */
-  readonly newLots = new Set<Lot>();
+  private readonly places = new Places();
+  /** The lots created since the last hand-over, in the order made: new rows, written with a plain INSERT. */
+  readonly newLots: Lot[] = [];
+  /** Lots created before the last hand-over that money was taken from since: a narrow UPDATE each. */
+  readonly takenLots = new Set<Lot>();
+  /**
+   * The position of the first event folded since the last hand-over (-1 before it): a lot of an earlier position is
+   * in the tables or in the batch handed over, so taking from it is an UPDATE; a later one is among `newLots`.
+   */
+  private batchFrom = -1;
   /** Batches committed so far (terminal places are dropped from memory at each commit). */
   private commits = 0;
   readonly dirtyHolders: HolderInfo[] = [];
@@ -175,29 +206,30 @@ export class MoneyFold {
       if (!fundId) continue;
       for (const movement of movementsOf({ type: event.type, data: event.data } as LedgerEvent)) {
         if (movement.from.kind === 'outside') continue;
+        const entry = this.places.get(fundId, movement.from.kind, placeId(movement.from));
+        if (entry?.complete) continue;
+        if (!entry && this.knownEmptyWhenAbsent(movement.from)) continue;
         const key = placeKeyOf(fundId, movement.from);
-        if (this.places.get(key)?.complete || wanted.has(key)) continue;
-        if (!this.places.has(key) && this.knownEmptyWhenAbsent(movement.from)) continue;
-        wanted.set(key, { key, fundId, kind: movement.from.kind, id: placeId(movement.from) });
+        if (!wanted.has(key)) wanted.set(key, { key, fundId, kind: movement.from.kind, id: placeId(movement.from) });
       }
     }
     return [...wanted.values()];
   }
 
   /** Puts the open lots of a place, as read back from the tables, in memory (they are the whole truth after a commit). */
-  loadPlace(key: string, lots: Lot[], level: string | null): void {
+  loadPlace(place: { fundId: string; kind: string; id: string }, lots: Lot[], level: string | null): void {
     // An incomplete entry holds only lots that arrived since it was made (nothing is taken from an incomplete
     // place): of this batch (not in the tables yet), of the batch handed over and maybe still being committed, or
     // of committed batches (in the tables, unchanged since). The place is the tables plus these, by id, the object
     // in memory replacing its row (the batch being folded may hold it among its new lots).
-    const pending = this.places.get(key);
+    const pending = this.places.get(place.fundId, place.kind, place.id);
     if (pending && !pending.complete && pending.lots.length > 0) {
       const inMemory = new Set(pending.lots.map((lot) => lot.id));
       lots = lots.filter((lot) => !inMemory.has(lot.id));
       lots.push(...pending.lots);
     }
     lots.sort(byAge);
-    this.places.set(key, { lots, complete: true, level: level ?? pending?.level ?? null, changedIn: pending?.changedIn ?? -1 });
+    this.places.set(place.fundId, place.kind, place.id, { lots, complete: true, level: level ?? pending?.level ?? null, changedIn: pending?.changedIn ?? -1 });
   }
 
   /**
@@ -229,25 +261,23 @@ export class MoneyFold {
    */
   handedOver(): void {
     const batch = this.commits++;
-    this.dirtyLots.clear();
-    this.newLots.clear();
+    this.newLots.length = 0;
+    this.takenLots.clear();
+    this.batchFrom = -1;
     this.dirtyHolders.length = 0;
     this.dirtyFunds.length = 0;
     this.dirtyAllocations.clear();
-    for (const [key, entry] of this.places) {
-      if (entry.changedIn === batch) continue;
+    this.places.forget((entry) => {
+      if (entry.changedIn === batch) return false;
       // empty places (a transfer received, a holder that sent everything on) are forgotten: memory stays bounded
-      if (entry.lots.length === 0 && entry.complete) {
-        this.places.delete(key);
-        continue;
-      }
-      if (this.isTerminal(entry.level)) this.places.delete(key);
-    }
+      if (entry.lots.length === 0 && entry.complete) return true;
+      return this.isTerminal(entry.level);
+    });
   }
 
   /** Open lots in memory for a place (tests). */
   lotsAt(fundId: string, place: Place): Lot[] {
-    return this.places.get(placeKeyOf(fundId, place))?.lots ?? [];
+    return this.places.get(fundId, place.kind, placeId(place))?.lots ?? [];
   }
 
   // -------------------------------------------------------------------------------------------
@@ -255,6 +285,7 @@ export class MoneyFold {
 
   apply(event: ProjectionEvent): void {
     this.sequence = 0;
+    if (this.batchFrom < 0) this.batchFrom = event.position;
     const domainEvent = { type: event.type, data: event.data } as LedgerEvent;
     const date = event.metadata.occurredAt;
     switch (domainEvent.type) {
@@ -379,14 +410,13 @@ export class MoneyFold {
     const { fundId, date } = context;
     const from = this.attributesOf(movement.from, context, 'from');
     const to = this.attributesOf(movement.to, context, 'to');
-    const toKey = placeKeyOf(fundId, movement.to);
     // only a holder's level makes a place terminal (a transit place carries its receiver's level for the reports)
     const toLevel = movement.to.kind === 'holder' ? to.level : null;
     if (movement.from.kind === 'outside') {
-      this.addLot(toKey, toLevel, this.newLot(context, from, to, movement.amountFen, null, context.stamp ?? {}, date));
+      this.addLot(fundId, movement.to, toLevel, this.newLot(context, from, to, movement.amountFen, null, context.stamp ?? {}, date));
       return;
     }
-    const pieces = this.take(placeKeyOf(fundId, movement.from), movement.amountFen, context);
+    const pieces = this.take(fundId, movement.from, movement.amountFen, context);
     const given = context.stamp;
     for (const piece of pieces) {
       // the lot's own stamps, overridden by the event's (a key present in the event's stamp wins, even if undefined);
@@ -403,7 +433,7 @@ export class MoneyFold {
       const fromAttributes = movement.from.kind === 'transit' ? { kind: from.kind, id: from.id, level: source.to_level, county: source.to_county } : from;
       const lot = this.newLot(context, fromAttributes, to, piece.amount, piece.lot, stamp, date);
       if (context.reversedEventId !== undefined) this.restore(lot, piece.lot, context.reversedEventId);
-      this.addLot(toKey, toLevel, lot);
+      this.addLot(fundId, movement.to, toLevel, lot);
     }
   }
 
@@ -482,25 +512,25 @@ export class MoneyFold {
     };
   }
 
-  private addLot(key: string, level: string | null, lot: Lot): void {
-    let entry = this.places.get(key);
+  private addLot(fundId: string, place: Place, level: string | null, lot: Lot): void {
+    const id = placeId(place);
+    let entry = this.places.get(fundId, place.kind, id);
     if (!entry) {
       // complete: nothing of this place can be in the tables. Fresh fold: a non-terminal place is absent only when
       // empty; a terminal one only before the first commit (afterwards it may have been dropped with lots in it).
       entry = { lots: [], complete: this.options.fresh && (!this.isTerminal(level) || this.commits === 0), level, changedIn: this.commits };
-      this.places.set(key, entry);
+      this.places.set(fundId, place.kind, id, entry);
     } else if (entry.level === null) entry.level = level; // loaded before its holder was registered (same batch)
     entry.changedIn = this.commits;
     insertSorted(entry.lots, lot);
-    this.dirtyLots.add(lot);
-    this.newLots.add(lot);
+    this.newLots.push(lot);
   }
 
   /** Takes `amountFen` from the place's lots: preferred lots first, then oldest first. */
-  private take(key: string, amountFen: number, context: MoveContext): Array<{ lot: Lot; amount: number }> {
-    const entry = this.places.get(key);
+  private take(fundId: string, place: Place, amountFen: number, context: MoveContext): Array<{ lot: Lot; amount: number }> {
+    const entry = this.places.get(fundId, place.kind, placeId(place));
     if (!entry || !entry.complete) {
-      throw new Error(`invariant: lots of ${key} are not in memory (position ${context.event.position}); prepare() must load them`);
+      throw new Error(`invariant: lots of ${placeKeyOf(fundId, place)} are not in memory (position ${context.event.position}); prepare() must load them`);
     }
     entry.changedIn = this.commits;
     const pieces: Array<{ lot: Lot; amount: number }> = [];
@@ -511,7 +541,7 @@ export class MoneyFold {
     let needed = prefer ? this.takeFrom(lots, amountFen, context, pieces, prefer, true) : amountFen;
     needed = this.takeFrom(lots, needed, context, pieces, prefer, false);
     if (needed !== 0) {
-      throw new Error(`invariant: ${key} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
+      throw new Error(`invariant: ${placeKeyOf(fundId, place)} holds ${amountFen - needed} fen in its lots, event ${context.event.eventId} takes ${amountFen}`);
     }
     // drop the used-up lots in place (most takes use up none or only the oldest few)
     let kept = 0;
@@ -549,9 +579,43 @@ export class MoneyFold {
       lot.last_out_on = lot.last_out_on === null || context.date > lot.last_out_on ? context.date : lot.last_out_on;
       if (lot.remaining_fen === 0) lot.closed_position = context.event.position;
       pieces.push({ lot, amount });
-      this.dirtyLots.add(lot);
+      if (lot.position < this.batchFrom) this.takenLots.add(lot);
     }
     return needed;
+  }
+}
+
+/**
+ * The places in memory, by fund, then by kind and id as the events name them: two lookups in small maps with the ids
+ * the events carry, instead of one in a big map by a "fund|kind|id" string built for every move (two a move; building,
+ * flattening and hashing those keys was a visible share of the fold's time). Only holders, transfers (transit) and
+ * the unallocated budget hold lots; `outside` never does.
+ */
+class Places {
+  private readonly funds = new Map<string, { holder: Map<string, PlaceEntry>; transit: Map<string, PlaceEntry>; unallocated: PlaceEntry | undefined }>();
+
+  get(fundId: string, kind: string, id: string): PlaceEntry | undefined {
+    const fund = this.funds.get(fundId);
+    if (fund === undefined) return undefined;
+    return kind === 'holder' ? fund.holder.get(id) : kind === 'transit' ? fund.transit.get(id) : kind === 'unallocated' ? fund.unallocated : undefined;
+  }
+
+  set(fundId: string, kind: string, id: string, entry: PlaceEntry): void {
+    let fund = this.funds.get(fundId);
+    if (fund === undefined) this.funds.set(fundId, (fund = { holder: new Map(), transit: new Map(), unallocated: undefined }));
+    if (kind === 'holder') fund.holder.set(id, entry);
+    else if (kind === 'transit') fund.transit.set(id, entry);
+    else if (kind === 'unallocated') fund.unallocated = entry;
+    else throw new Error(`invariant: a place of kind ${kind} holds no lots`);
+  }
+
+  /** Drops every place for which `drop` says so. */
+  forget(drop: (entry: PlaceEntry) => boolean): void {
+    for (const fund of this.funds.values()) {
+      for (const [id, entry] of fund.holder) if (drop(entry)) fund.holder.delete(id);
+      for (const [id, entry] of fund.transit) if (drop(entry)) fund.transit.delete(id);
+      if (fund.unallocated !== undefined && drop(fund.unallocated)) fund.unallocated = undefined;
+    }
   }
 }
 
@@ -562,5 +626,7 @@ function byAge(a: Lot, b: Lot): number {
 function insertSorted(lots: Lot[], lot: Lot): void {
   let index = lots.length;
   while (index > 0 && byAge(lots[index - 1], lot) > 0) index--;
-  lots.splice(index, 0, lot);
+  // most arrivals are the youngest money of their place
+  if (index === lots.length) lots.push(lot);
+  else lots.splice(index, 0, lot);
 }

@@ -77,7 +77,7 @@ class MoneyWorker implements ProjectionWorker {
       for (const row of rows) lotsOf.get(placeKey(row.fund_id, row.to_kind, row.to_id))?.push(lotOf(row));
       for (const place of chunk) {
         const level = place.kind === 'holder' ? (this.fold.holders.get(place.id)?.level ?? null) : null;
-        this.fold.loadPlace(place.key, lotsOf.get(place.key)!, level);
+        this.fold.loadPlace(place, lotsOf.get(place.key)!, level);
       }
     }
   }
@@ -106,9 +106,7 @@ class MoneyWorker implements ProjectionWorker {
     // UPDATE by primary key instead of rewriting 31 columns with INSERT … ON CONFLICT.
     // in key order (fund, id): the table is clustered by fund, so consecutive rows land on the same B-tree leaf
     batch.insert(FLOW_TABLE, [...this.fold.newLots].sort(byFlowKey));
-    const taken: Lot[] = [];
-    for (const lot of this.fold.dirtyLots) if (!this.fold.newLots.has(lot)) taken.push(lot);
-    batch.update(FLOW_TABLE, LOT_CHANGES, FLOW_KEY, taken);
+    batch.update(FLOW_TABLE, LOT_CHANGES, FLOW_KEY, [...this.fold.takenLots]);
   }
 
   handedOver(): void {

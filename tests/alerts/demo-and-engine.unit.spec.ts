@@ -31,8 +31,8 @@ describe('the demo fund', () => {
     run.events.forEach((entry, index) => {
       const recorded = { eventId: entry.eventId, type: entry.event.type, data: entry.event.data, streamId: entry.streamId, version: entry.version, position: index + 1, metadata: { occurredAt: entry.occurredAt ?? '2022-01-01' } } as unknown as RecordedEvent;
       fold.apply(recorded);
-      for (const lot of fold.dirtyLots) lots.add(lot);
-      fold.dirtyLots.clear();
+      for (const lot of fold.newLots) lots.add(lot);
+      fold.newLots.length = 0;
     });
     const key = (holderId: string, ageFrom: string, amount: number, remaining: number) => `${holderId}|${ageFrom}|${amount}|${remaining}`;
     const theirs = [...lots].filter((lot) => lot.to_kind === 'holder').map((lot) => key(lot.to_id, lot.age_from, lot.amount_fen, lot.remaining_fen)).sort();

@@ -4,7 +4,7 @@
  */
 import type { Place } from '../../src/domain/events';
 import type { RecordedEvent } from '../../src/event-store/event-store.port';
-import { MoneyFold } from '../../projections/money/money-fold';
+import { MoneyFold, dayNumber } from '../../projections/money/money-fold';
 
 const FUND = 'f';
 let position = 0;
@@ -142,6 +142,41 @@ test('taking more than a place’s lots hold is an invariant failure, not a sile
   expect(() => fold.apply(event('TransferSent', { transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: 900 }, '2022-04-01'))).toThrow(/invariant/);
 });
 
+test('lots made since the last hand-over are new rows; lots of earlier batches that money was taken from are updates, once each', () => {
+  // given the budget and its allocations folded and handed over (in the tables, or being committed)
+  const fold = given(...budgetAt());
+  const [a1, a2] = fold.lotsAt(FUND, at('city'));
+  fold.handedOver();
+  // when the next batch sends 400 (all of a1, part of a2) in two transfers and the county passes one on at once
+  fold.apply(event('TransferSent', { transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: 250 }, '2022-04-01'));
+  fold.apply(event('TransferSent', { transferId: 't2', fromHolderId: 'city', toHolderId: 'county', amountFen: 150 }, '2022-04-02'));
+  fold.apply(event('TransferReceived', { transferId: 't1', fromHolderId: 'city', toHolderId: 'county', amountFen: 250 }, '2022-04-03'));
+  // then the older lots taken from are updates (each once, though taken twice), and everything made here is new,
+  // including the transit lot that was made and used up within the batch
+  expect([...fold.takenLots]).toEqual([a1, a2]);
+  expect(fold.newLots.map((lot) => [lot.to_kind, lot.to_id, lot.amount_fen, lot.remaining_fen])).toEqual([
+    ['transit', 't1', 250, 0],
+    ['transit', 't2', 50, 50],
+    ['transit', 't2', 100, 100],
+    ['holder', 'county', 250, 250],
+  ]);
+  // and after the hand-over both start empty
+  fold.handedOver();
+  expect([fold.newLots.length, fold.takenLots.size]).toEqual([0, 0]);
+});
+
+test('a business date is its day number, by arithmetic, the same as Date.parse gives for every day of 1900–2100', () => {
+  const byDate = (date: string) => Math.round(Date.parse(`${date}T00:00:00Z`) / 86_400_000);
+  for (let time = Date.UTC(1900, 0, 1); time <= Date.UTC(2100, 11, 31); time += 86_400_000) {
+    const date = new Date(time).toISOString().slice(0, 10);
+    if (dayNumber(date) !== byDate(date) || dayNumber(`${date}T08:00:00Z`) !== byDate(date)) throw new Error(`dayNumber(${date}) = ${dayNumber(date)}, Date.parse: ${byDate(date)}`);
+  }
+  // what is not a real day is left to Date.parse, as before (which rolls 30 February over into March)
+  expect(dayNumber('2022-02-30')).toBe(byDate('2022-02-30'));
+  expect(() => dayNumber('2022-13-01')).toThrow(/not a business date/);
+  expect(() => dayNumber('not a date')).toThrow(/not a business date/);
+});
+
 test('an enterprise paid in a batch stays in memory while that batch may still be committing, and is evicted after the next batch leaves it alone', () => {
   // given a payout to an enterprise, handed over (its commit may still be under way while the next batch folds)
   const fold = given(
@@ -191,11 +226,11 @@ test('loading a place back keeps the lots that arrived since it was forgotten, w
   ];
   // when the tables give back only p1's lot (p2's batch has not landed yet), then the place holds all three, oldest first
   const before = scenario();
-  before.fold.loadPlace('f|holder|ent', [before.p1Row], 'enterprise');
+  before.fold.loadPlace({ fundId: FUND, kind: 'holder', id: 'ent' }, [before.p1Row], 'enterprise');
   expect(held(before.fold)).toEqual(all);
   // when they give back p2's lot too (it has landed), then it is there once, as the object in memory
   const after = scenario();
-  after.fold.loadPlace('f|holder|ent', [after.p1Row, { ...after.p2 }], 'enterprise');
+  after.fold.loadPlace({ fundId: FUND, kind: 'holder', id: 'ent' }, [after.p1Row, { ...after.p2 }], 'enterprise');
   expect(held(after.fold)).toEqual(all);
   expect(after.fold.lotsAt(FUND, at('ent'))[1]).toBe(after.p2);
 });
