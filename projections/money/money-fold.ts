@@ -609,12 +609,13 @@ class Places {
     else throw new Error(`invariant: a place of kind ${kind} holds no lots`);
   }
 
-  /** Drops every place for which `drop` says so. */
+  /** Drops every place for which `drop` says so, and a fund left with none. */
   forget(drop: (entry: PlaceEntry) => boolean): void {
-    for (const fund of this.funds.values()) {
+    for (const [fundId, fund] of this.funds) {
       for (const [id, entry] of fund.holder) if (drop(entry)) fund.holder.delete(id);
       for (const [id, entry] of fund.transit) if (drop(entry)) fund.transit.delete(id);
       if (fund.unallocated !== undefined && drop(fund.unallocated)) fund.unallocated = undefined;
+      if (fund.holder.size === 0 && fund.transit.size === 0 && fund.unallocated === undefined) this.funds.delete(fundId);
     }
   }
 }
