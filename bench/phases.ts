@@ -84,12 +84,11 @@ export const historyName = (config: BenchConfig) => `${config.events}-${config.s
 /** historyName as an SQL identifier's part (PostgreSQL schemas and databases): `_` for `-`. */
 export const historySqlName = (config: BenchConfig) => historyName(config).replace(/-/g, '_');
 
-/** The last position of a stored history, 0 when there is none (looked at without opening a store, which would create one). */
 /**
  * Reads a history once, untimed, before a phase that reads it is timed, so that every such phase (the raw read, the
  * adapter's read, a rebuild) starts with the history in the OS page cache. Why: session 9's machine pages out file
  * pages untouched for about a minute (a DAMON reclaim scheme, `/sys/kernel/mm/damon`), so the first read after a
- * pause came from the disk: in one run the raw read of 1M events took 9.4 s instead of 4.3 s, right before a
+ * pause came from the disk: in one run the raw read of 1M events took 9.4 s instead of 3.5–5.0 s, right before a
  * rebuild that found the file warm. SQLite: the file, read through in 1 MB pieces. PostgreSQL: the events table and
  * its indexes through `pg_prewarm` (mode `read`: into the OS cache) where the extension is available, else a count
  * of the table (its heap). Returns the seconds it took (in a phase's details: how cold the history was).
@@ -121,6 +120,7 @@ export async function warmHistory(config: BenchConfig, kind: StoreKind): Promise
   return Number(process.hrtime.bigint() - started) / 1e9;
 }
 
+/** The last position of a stored history, 0 when there is none (looked at without opening a store, which would create one). */
 export async function historyHead(config: BenchConfig, kind: StoreKind): Promise<number> {
   if (kind === 'sqlite') {
     const file = sqliteHistoryFile(config);
