@@ -9,6 +9,7 @@
  */
 import { resolve } from 'node:path';
 import type { ProjectionEvent } from '../src/event-store/event-store.port';
+import { readAllForProjection } from '../src/event-store/read-all';
 import { moneyProjection } from '../projections/money/money.projection';
 import { openStore, peersHistory } from './phases';
 import { DEFAULT_SYNTHETIC } from './synthetic';
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
   const money: ProjectionEvent[] = [];
   try {
     for (let after = 0; money.length < take; ) {
-      const page = await store.readAllForProjection!({ after, limit: 10_000, types: moneyProjection.handles });
+      const page = await readAllForProjection(store, { after, limit: 10_000, types: moneyProjection.handles });
       if (page.length === 0) break;
       money.push(...page.slice(0, take - money.length));
       after = page[page.length - 1].position;

@@ -25,6 +25,7 @@
  *   clawback subtracts from the same groups it once added to.
  * - Lots are split, never merged: one flow row per (movement × consumed lot) keeps every attribution exact.
  */
+import { calendarDayNumber } from '../../src/domain/dates';
 import { type LedgerEvent, type Movement, type Place, movementsOf } from '../../src/domain/events';
 import type { ProjectionEvent } from '../../src/event-store/event-store.port';
 
@@ -113,41 +114,14 @@ const TERMINAL_LEVELS = new Set(['enterprise', 'pool']);
 
 const DAY_MS = 86_400_000;
 /**
- * Whole days since 1970-01-01 of a business date "YYYY-MM-DD" (anything after the 10th character is ignored).
- * By arithmetic on the digits (days from the civil date, proleptic Gregorian), not by building "…T00:00:00Z" and
- * parsing it: every move of the fold asks for two (the dwell of the piece), a million times in a rebuild. What is not
- * four digits, two and two with a valid month and day goes through Date.parse as before.
+ * Whole days since 1970-01-01 of a business date "YYYY-MM-DD" (anything after the 10th character is ignored). Every
+ * move of the fold asks for two (the dwell of the piece): by the domain's arithmetic on the digits; what is not a real
+ * day in that form goes through Date.parse as before, and an invariant fails if that gives no date either.
  */
 export function dayNumber(date: string): number {
-  const year = digitsAt(date, 0, 4);
-  const month = digitsAt(date, 5, 2);
-  const day = digitsAt(date, 8, 2);
-  if (year < 0 || month < 1 || month > 12 || day < 1 || day > daysInMonth(year, month) || date.charCodeAt(4) !== 45 || date.charCodeAt(7) !== 45) {
-    const parsed = Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
-    if (!Number.isFinite(parsed)) throw new Error(`invariant: not a business date: ${date}`);
-    return parsed;
-  }
-  const y = month <= 2 ? year - 1 : year;
-  const era = Math.floor(y / 400);
-  const yearOfEra = y - era * 400;
-  const dayOfYear = Math.floor((153 * (month > 2 ? month - 3 : month + 9) + 2) / 5) + day - 1;
-  return era * 146_097 + yearOfEra * 365 + Math.floor(yearOfEra / 4) - Math.floor(yearOfEra / 100) + dayOfYear - 719_468;
-}
-
-/** The number written by `length` ASCII digits from `start`, or -1 if any is not a digit. */
-function digitsAt(text: string, start: number, length: number): number {
-  let value = 0;
-  for (let index = start; index < start + length; index++) {
-    const digit = text.charCodeAt(index) - 48;
-    if (!(digit >= 0 && digit <= 9)) return -1;
-    value = value * 10 + digit;
-  }
-  return value;
-}
-
-function daysInMonth(year: number, month: number): number {
-  if (month !== 2) return month === 4 || month === 6 || month === 9 || month === 11 ? 30 : 31;
-  return (year % 4 === 0 && year % 100 !== 0) || year % 400 === 0 ? 29 : 28;
+  const day = calendarDayNumber(date) ?? Math.round(Date.parse(`${date.slice(0, 10)}T00:00:00Z`) / DAY_MS);
+  if (!Number.isFinite(day)) throw new Error(`invariant: not a business date: ${date}`);
+  return day;
 }
 export const daysBetween = (from: string, to: string): number => dayNumber(to) - dayNumber(from);
 
