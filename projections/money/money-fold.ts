@@ -180,11 +180,12 @@ export class MoneyFold {
       if (!fundId) continue;
       for (const movement of movementsOf({ type: event.type, data: event.data } as LedgerEvent)) {
         if (movement.from.kind === 'outside') continue;
-        const entry = this.places.get(fundId, movement.from.kind, placeId(movement.from));
+        const id = placeId(movement.from);
+        const entry = this.places.get(fundId, movement.from.kind, id);
         if (entry?.complete) continue;
         if (!entry && this.knownEmptyWhenAbsent(movement.from)) continue;
-        const key = placeKeyOf(fundId, movement.from);
-        if (!wanted.has(key)) wanted.set(key, { key, fundId, kind: movement.from.kind, id: placeId(movement.from) });
+        const key = placeKey(fundId, movement.from.kind, id);
+        if (!wanted.has(key)) wanted.set(key, { key, fundId, kind: movement.from.kind, id });
       }
     }
     return [...wanted.values()];
